@@ -1,0 +1,56 @@
+"""Shared fixtures: one local cloud per test process, and boto3 sessions per account."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local_cloud import launcher
+from local_cloud.accounts import REGION
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[launcher.LocalCloud]:
+    """A running local cloud on a free port, private to this test process."""
+    state_dir = tmp_path_factory.mktemp("local-cloud")
+    cloud = launcher.start(state_dir)
+    saved = {key: os.environ.get(key) for key in cloud.client_environment()}
+    for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        os.environ.pop(key, None)
+    os.environ.update(cloud.client_environment())
+    try:
+        yield cloud
+    finally:
+        launcher.stop(state_dir)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def session_for(cloud: launcher.LocalCloud, profile: str) -> boto3.Session:
+    """A boto3 session acting as one of the local accounts (profiles source/target/outsider)."""
+    del cloud  # the environment set by the fixture already points at it
+    return boto3.Session(profile_name=profile, region_name=REGION)
+
+
+@pytest.fixture(scope="session")
+def source(local_cloud: launcher.LocalCloud) -> boto3.Session:
+    return session_for(local_cloud, "source")
+
+
+@pytest.fixture(scope="session")
+def target(local_cloud: launcher.LocalCloud) -> boto3.Session:
+    return session_for(local_cloud, "target")
+
+
+@pytest.fixture(scope="session")
+def outsider(local_cloud: launcher.LocalCloud) -> boto3.Session:
+    return session_for(local_cloud, "outsider")
