@@ -54,6 +54,9 @@ class Config:
     # Accounts that are *not* members of org_id (every local account is a member by default).
     accounts_outside_org: list[str] = field(default_factory=list)
     workers: int = 8
+    # Function ARN -> "ok" | "throttle" | "not_found": answer Lambda targets without running
+    # them (for tests of delivery itself); each stubbed call is kept for `lambda_calls`.
+    lambda_stubs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +87,7 @@ class _State:
         self.recent: dict[str, deque[dict[str, Any]]] = defaultdict(
             lambda: deque(maxlen=RECENT_KEPT_PER_BUS))
         self.pool: ThreadPoolExecutor | None = None
+        self.lambda_calls: list[dict[str, Any]] = []
 
     def executor(self) -> ThreadPoolExecutor:
         with self.lock:
@@ -557,6 +561,10 @@ def _forward_to_bus(rule: Any, target: dict[str, Any], event: dict[str, Any],
 
 
 def _invoke_lambda(function_arn: str, payload: Any) -> None:
+    stub = _state.config.lambda_stubs.get(function_arn)
+    if stub is not None:
+        _stubbed_lambda(function_arn, payload, stub)
+        return
     try:
         from local_cloud import lambda_runtime
 
@@ -568,6 +576,19 @@ def _invoke_lambda(function_arn: str, payload: Any) -> None:
         invoke_async(function_arn, payload)
     except Exception as error:
         raise _lambda_failure(error) from error
+
+
+def _stubbed_lambda(function_arn: str, payload: Any, behaviour: str) -> None:
+    with _state.lock:
+        _state.lambda_calls.append({"function_arn": function_arn, "payload": payload,
+                                    "answer": behaviour})
+    if behaviour == "throttle":
+        raise DeliveryFailed("THROTTLING", "TooManyRequestsException: Rate exceeded",
+                             retryable=True)
+    if behaviour == "not_found":
+        raise DeliveryFailed("RESOURCE_NOT_FOUND",
+                             f"ResourceNotFoundException: Function not found: {function_arn}",
+                             retryable=False)
 
 
 def _lambda_failure(error: Exception) -> DeliveryFailed:
@@ -629,7 +650,11 @@ def configure(**settings: Any) -> dict[str, Any]:
         raise ValueError(f"unknown events settings: {sorted(unknown)}")
     with _state.lock:
         for key, value in settings.items():
-            setattr(_state.config, key, value)
+            current = getattr(_state.config, key)
+            if isinstance(current, dict) and isinstance(value, dict):
+                current.update(value)  # stubs accumulate, so tests can add their own
+            else:
+                setattr(_state.config, key, value)
         return dict(_state.config.__dict__)
 
 
@@ -648,8 +673,16 @@ def recent(account: str, bus: str = "default", limit: int = 20,
     return records[-limit:] if limit else records
 
 
+def lambda_calls(function_arn: str | None = None) -> list[dict[str, Any]]:
+    """Calls answered by `lambda_stubs`, oldest first."""
+    with _state.lock:
+        return [c for c in _state.lambda_calls
+                if function_arn is None or c["function_arn"] == function_arn]
+
+
 def reset() -> dict[str, Any]:
     with _state.lock:
+        _state.lambda_calls.clear()
         _state.stats.clear()
         _state.recent.clear()
         _state.config = Config()
@@ -689,7 +722,8 @@ def install() -> None:
         lambda bus: bus.name)
 
     for action, handler in (("configure", configure), ("stats", stats), ("recent", recent),
-                            ("reset", reset), ("wait_idle", wait_idle)):
+                            ("reset", reset), ("wait_idle", wait_idle),
+                            ("lambda_calls", lambda_calls)):
         control.register("events", action, handler)
     _on_server_shutdown(_shutdown)
 
