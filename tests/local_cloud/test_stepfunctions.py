@@ -1,0 +1,256 @@
+"""Step Functions in the local cloud: integrations act as the execution's account, AWS error
+names, generated execution names, callbacks and timeouts."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import boto3
+
+from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+
+ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/copy-model-state-machine"
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _machine(session: boto3.Session, states: dict[str, Any], start: str,
+             role: str = ROLE) -> str:
+    definition = {"StartAt": start, "States": states}
+    return session.client("stepfunctions").create_state_machine(
+        name=_name("sm"), roleArn=role, definition=json.dumps(definition))["stateMachineArn"]
+
+
+def _run(session: boto3.Session, machine_arn: str, payload: Any = None,
+         timeout: float = 20.0) -> dict[str, Any]:
+    sfn = session.client("stepfunctions")
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=_name("run"),
+                              input=json.dumps(payload or {}))["executionArn"]
+    return _finished(session, arn, timeout)
+
+
+def _finished(session: boto3.Session, execution_arn: str, timeout: float = 20.0
+              ) -> dict[str, Any]:
+    sfn = session.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=execution_arn)
+        if described["status"] != "RUNNING" or time.monotonic() > deadline:
+            return described
+
+
+def _output(described: dict[str, Any]) -> Any:
+    assert described["status"] == "SUCCEEDED", described
+    return json.loads(described["output"])
+
+
+def test_aws_sdk_task_acts_as_the_state_machine_account(local_cloud, source, target):
+    mine = _name("mine")
+    source.client("sqs").create_queue(QueueName=mine)
+    theirs = _name("theirs")
+    target.client("sqs").create_queue(QueueName=theirs)
+    machine = _machine(source, {"List": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:listQueues",
+        "Parameters": {}, "End": True}}, "List")
+
+    urls = _output(_run(source, machine)).get("QueueUrls", [])
+
+    assert any(url.endswith(f"/{SOURCE_ACCOUNT}/{mine}") for url in urls)
+    assert not any(theirs in url for url in urls)
+
+
+def test_comprehend_sdk_task_describes_a_resource_of_the_account(local_cloud, source, target):
+    comprehend = source.client("comprehend")
+    recognizer = comprehend.create_entity_recognizer(
+        RecognizerName=_name("rec"), VersionName="v1", LanguageCode="en",
+        DataAccessRoleArn=ROLE,
+        InputDataConfig={"EntityTypes": [{"Type": "THING"}],
+                         "Documents": {"S3Uri": "s3://bucket/docs"},
+                         "EntityList": {"S3Uri": "s3://bucket/list"}},
+    )["EntityRecognizerArn"]
+    states = {"Describe": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:comprehend:describeEntityRecognizer",
+        "Parameters": {"EntityRecognizerArn.$": "$.arn"}, "End": True}}
+
+    in_source = _output(_run(source, _machine(source, states, "Describe"), {"arn": recognizer}))
+    assert in_source["EntityRecognizerProperties"]["EntityRecognizerArn"] == recognizer
+
+    # The same definition run by B's state machine does not see A's recognizer.
+    in_target = _run(target, _machine(target, states, "Describe",
+                                      role=f"arn:aws:iam::{TARGET_ACCOUNT}:role/sm"),
+                     {"arn": recognizer})
+    assert in_target["status"] == "FAILED"
+    assert in_target["error"] == "Comprehend.ResourceNotFoundException"
+
+
+def test_comprehend_error_name_is_caught_by_its_aws_spelling(local_cloud, source):
+    missing = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
+               "document-classifier/absent/version/v1")
+    machine = _machine(source, {
+        "Describe": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:comprehend:describeDocumentClassifier",
+            "Parameters": {"DocumentClassifierArn": missing},
+            "Catch": [{"ErrorEquals": ["Comprehend.ResourceNotFoundException"],
+                       "ResultPath": "$.error", "Next": "Missing"}],
+            "End": True},
+        "Missing": {"Type": "Pass", "End": True}}, "Describe")
+
+    output = _output(_run(source, machine))
+
+    assert output["error"]["Error"] == "Comprehend.ResourceNotFoundException"
+
+
+def test_lambda_invoke_acts_as_the_state_machine_account(local_cloud, source):
+    machine = _machine(source, {"Invoke": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "absent-function", "Payload": {}}, "End": True}},
+        "Invoke")
+
+    described = _run(source, machine)
+
+    assert described["status"] == "FAILED"
+    # The function was looked up in A, not in moto's default account.
+    assert SOURCE_ACCOUNT in described.get("cause", ""), described
+    assert "123456789012" not in described.get("cause", "")
+
+
+def _bus_with_queue(session: boto3.Session) -> tuple[str, str]:
+    bus = _name("bus")
+    session.client("events").create_event_bus(Name=bus)
+    sqs = session.client("sqs")
+    url = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = session.client("events")
+    events.put_rule(Name="all", EventBusName=bus,
+                    EventPattern=json.dumps({"source": ["model-copy.source"]}))
+    events.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    return bus, url
+
+
+def _one_message(session: boto3.Session, url: str, timeout: float = 10.0) -> dict[str, Any]:
+    sqs = session.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+        if messages:
+            return json.loads(messages[0]["Body"])
+    raise AssertionError("no message arrived")
+
+
+def _put_events_state(bus: str, callback: bool, **extra: Any) -> dict[str, Any]:
+    detail: dict[str, Any] = {"model": "m"}
+    if callback:
+        detail["token.$"] = "$$.Task.Token"
+    suffix = ".waitForTaskToken" if callback else ""
+    return {"Type": "Task", "Resource": f"arn:aws:states:::events:putEvents{suffix}",
+            "Parameters": {"Entries": [{"EventBusName": bus, "Source": "model-copy.source",
+                                        "DetailType": "Model Version Shared",
+                                        "Detail": detail}]},
+            **extra}
+
+
+def test_put_events_task_puts_on_the_account_bus(local_cloud, source):
+    bus, url = _bus_with_queue(source)
+    machine = _machine(source, {"Share": _put_events_state(bus, False, End=True)}, "Share")
+
+    assert _run(source, machine)["status"] == "SUCCEEDED"
+
+    event = _one_message(source, url)
+    assert event["account"] == SOURCE_ACCOUNT
+    assert event["detail"] == {"model": "m"}
+
+
+def test_wait_for_task_token_resumes_on_send_task_success(local_cloud, source):
+    bus, url = _bus_with_queue(source)
+    machine = _machine(source, {"Share": _put_events_state(
+        bus, True, TimeoutSeconds=30, End=True)}, "Share")
+    sfn = source.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+
+    token = _one_message(source, url)["detail"]["token"]
+    sfn.send_task_success(taskToken=token, output=json.dumps({"imported": True}))
+
+    assert _output(_finished(source, execution)) == {"imported": True}
+
+
+def test_wait_for_task_token_fails_on_send_task_failure(local_cloud, source):
+    bus, url = _bus_with_queue(source)
+    machine = _machine(source, {"Share": _put_events_state(bus, True, End=True)}, "Share")
+    sfn = source.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+
+    token = _one_message(source, url)["detail"]["token"]
+    sfn.send_task_failure(taskToken=token, error="Import.Failed", cause="IN_ERROR")
+
+    described = _finished(source, execution)
+    assert (described["status"], described["error"]) == ("FAILED", "Import.Failed")
+
+
+def test_wait_for_task_token_times_out(local_cloud, source):
+    bus, _ = _bus_with_queue(source)
+    machine = _machine(source, {
+        "Share": _put_events_state(bus, True, TimeoutSeconds=1, Catch=[
+            {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "TimedOut"}],
+            End=True),
+        "TimedOut": {"Type": "Pass", "End": True}}, "Share")
+
+    output = _output(_run(source, machine, timeout=15))
+
+    assert output["error"]["Error"] == "States.Timeout"
+
+
+def test_wait_for_task_token_heartbeat_times_out(local_cloud, source):
+    bus, _ = _bus_with_queue(source)
+    machine = _machine(source, {"Share": _put_events_state(
+        bus, True, TimeoutSeconds=30, HeartbeatSeconds=1, End=True)}, "Share")
+
+    described = _run(source, machine, timeout=15)
+
+    assert (described["status"], described.get("error")) == ("FAILED", "States.Timeout")
+
+
+def test_start_execution_without_name_gets_a_uuid(local_cloud, source):
+    machine = _machine(source, {"Done": {"Type": "Pass", "End": True}}, "Done")
+    sfn = source.client("stepfunctions")
+
+    first = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    second = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+
+    assert first != second
+    name = first.rsplit(":", 1)[1]
+    assert str(uuid.UUID(name)) == name
+    assert _finished(source, second)["status"] == "SUCCEEDED"
+
+
+def test_map_wait_retry_and_catch(local_cloud, source):
+    machine = _machine(source, {
+        "Each": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Pause",
+                              "States": {"Pause": {"Type": "Wait", "Seconds": 0,
+                                                   "Next": "Double"},
+                                         "Double": {"Type": "Pass",
+                                                    "Parameters": {"n.$": "$"},
+                                                    "End": True}}},
+            "ResultPath": "$.results", "Next": "Flaky"},
+        "Flaky": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:getQueueUrl",
+            "Parameters": {"QueueName": "absent-queue"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1,
+                       "IntervalSeconds": 1}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught",
+                       "Next": "Done"}],
+            "End": True},
+        "Done": {"Type": "Pass", "End": True}}, "Each")
+
+    output = _output(_run(source, machine, {"items": [1, 2, 3]}))
+
+    assert output["results"] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert "caught" in output
