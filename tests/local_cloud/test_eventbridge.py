@@ -340,3 +340,36 @@ def test_wait_idle_reports_pending_deliveries(local_cloud, target):
     _idle(local_cloud)
     stats = local_cloud.control("events", "stats", account=TARGET_ACCOUNT, bus=name)
     assert next(iter(stats.values()))["dropped"] == 1
+
+
+@pytest.mark.skipif(not _runtime_ready(), reason="local_cloud.lambda_runtime has no invoke_async")
+def test_real_function_receives_the_forwarded_event(local_cloud, source, target, pipeline,
+                                                    tmp_path):
+    import io
+    import zipfile
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "import json, os\n"
+                                   "def handler(event, context):\n"
+                                   "    with open(os.environ['OUT'], 'w') as out:\n"
+                                   "        json.dump(event, out)\n")
+    out = tmp_path / "event.json"
+    role_arn = target.client("iam").create_role(
+        RoleName=_name("import-fn"), AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+    function_arn = target.client("lambda").create_function(
+        FunctionName=_name("import"), Runtime="python3.11", Handler="app.handler",
+        Role=role_arn, Code={"ZipFile": code.getvalue()},
+        Environment={"Variables": {"OUT": str(out)}})["FunctionArn"]
+    _rule(target, pipeline["name"], [{"Id": "fn", "Arn": function_arn}])
+
+    entry = _put(source, pipeline["name"], model="real")["Entries"][0]
+    _idle(local_cloud)
+    assert local_cloud.control("lambda", "wait_idle", timeout_s=20)
+
+    event = json.loads(out.read_text())
+    assert (event["id"], event["account"]) == (entry["EventId"], SOURCE_ACCOUNT)
+    assert event["detail"] == {"model": "real"}
