@@ -568,7 +568,7 @@ def _invoke_lambda(function_arn: str, payload: Any) -> None:
     try:
         from local_cloud import lambda_runtime
 
-        invoke_async = lambda_runtime.invoke_async  # type: ignore[attr-defined]
+        invoke_async = lambda_runtime.invoke_async
     except (ImportError, AttributeError) as error:
         raise DeliveryFailed("SDK_CLIENT_ERROR", "Lambda runtime is not available: "
                              f"{error}", retryable=True) from error
@@ -713,7 +713,7 @@ def install() -> None:
 
     models.EventsBackend.put_events = put_events  # type: ignore[method-assign,assignment]
     models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
-    models.EventsBackend._put_permission_from_policy = staticmethod(  # type: ignore[method-assign]
+    models.EventsBackend._put_permission_from_policy = staticmethod(  # type: ignore[method-assign,assignment]
         _replace_policy)
     models.EventBus.create_from_cloudformation_json = (  # type: ignore[method-assign]
         _event_bus_from_cloudformation(models.EventBus.create_from_cloudformation_json))

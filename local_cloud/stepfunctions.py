@@ -119,7 +119,7 @@ def _patch_execution_names() -> None:
         return
 
     def start_execution(self: Any, state_machine_arn: str, name: str | None = None,
-                        execution_input: str | None = None, trace_header: Any = None) -> Any:
+                        execution_input: Any = None, trace_header: Any = None) -> Any:
         # AWS generates a UUID when StartExecution has no name.
         return original(self, state_machine_arn, name or str(uuid.uuid4()),
                         execution_input, trace_header)

@@ -373,3 +373,24 @@ def test_real_function_receives_the_forwarded_event(local_cloud, source, target,
     event = json.loads(out.read_text())
     assert (event["id"], event["account"]) == (entry["EventId"], SOURCE_ACCOUNT)
     assert event["detail"] == {"model": "real"}
+
+
+def test_cloudformation_event_bus_policy_is_applied_and_ref_gives_the_name(local_cloud, source,
+                                                                          target, outsider):
+    name = _name("stack-bus")
+    template = {"Resources": {"Bus": {"Type": "AWS::Events::EventBus", "Properties": {
+        "Name": name,
+        "Policy": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "AllowSource", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:root"},
+            "Action": "events:PutEvents",
+            "Resource": f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/{name}"}]}}}},
+        "Outputs": {"BusName": {"Value": {"Ref": "Bus"}}}}
+    cloudformation = target.client("cloudformation")
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    assert stack["Outputs"][0]["OutputValue"] == name
+
+    bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/{name}"
+    assert _put(source, bus_arn)["FailedEntryCount"] == 0
+    assert _put(outsider, bus_arn)["FailedEntryCount"] == 1
