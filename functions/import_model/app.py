@@ -1,0 +1,89 @@
+"""ImportModel: the target side's Lambda, triggered by `Model Version Shared` on this account's bus.
+
+Parse -> authorize -> import once -> follow until trained -> report. Nothing is called
+before the event is parsed and authorized; a refused event is reported, never imported.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import ValidationError, parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from model_copy.config import TargetConfig
+from model_copy.contract import EVENT_SOURCE, DetailType, ImportOutcome, ModelVersionShared
+from model_copy.errors import ModelCopyError
+from model_copy.importing import Ports, run
+from model_copy.ledger import Ledger
+from model_copy.observability import logger, metrics
+from model_copy.reporting import put_outcome
+
+CONFIG = TargetConfig.from_env()
+comprehend = boto3.client("comprehend")
+events = boto3.client("events")
+lambda_client = boto3.client("lambda")
+ledger = Ledger(boto3.resource("dynamodb").Table(CONFIG.ledger_table))
+
+
+class ShareEvent(EventBridgeModel):
+    detail: ModelVersionShared
+
+
+def _report(detail_type: DetailType, outcome: ImportOutcome) -> None:
+    put_outcome(events, CONFIG.bus_name, detail_type, outcome)
+    metrics.add_metric(name=detail_type.replace(" ", ""), unit=MetricUnit.Count, value=1)
+
+
+def _refuse(event: dict[str, Any], reason: str) -> dict[str, Any]:
+    """Record a refused share where the target's operators see it; never import it."""
+    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    logger.warning("share refused", extra={"reason": reason, "sender": event.get("account")})
+    metrics.add_metric(name="SharesRefused", unit=MetricUnit.Count, value=1)
+    outcome = ImportOutcome(
+        sourceModelArn=str(detail.get("sourceModelArn", "unknown"))[:2048],
+        sourceAccount=str(detail.get("sourceAccount", event.get("account", "unknown")))[:12],
+        targetAccount=CONFIG.account, status="REJECTED", message=reason[:2048],
+        correlationId=str(detail.get("correlationId", "unknown"))[:256],
+        taskToken=detail.get("taskToken") if event.get("account") in
+        CONFIG.allowed_source_accounts else None)
+    _report(DetailType.MODEL_IMPORT_FAILED, outcome)
+    return {"result": "refused", "reason": reason}
+
+
+def _hand_over(original: dict[str, Any], function_arn: str) -> Any:
+    def hand_over(owner: str) -> None:
+        payload = {"handover": {"owner": owner, "event": original}}
+        lambda_client.invoke(FunctionName=function_arn, InvocationType="Event",
+                             Payload=json.dumps(payload).encode())
+        metrics.add_metric(name="ImportHandovers", unit=MetricUnit.Count, value=1)
+    return hand_over
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    handover = event.get("handover") if isinstance(event, dict) else None
+    original = handover["event"] if handover else event
+    try:
+        share_event = parse(event=original, model=ShareEvent)
+    except ValidationError as error:
+        return _refuse(original if isinstance(original, dict) else {},
+                       f"malformed share event: {error.errors(include_url=False)}")
+    expected = (EVENT_SOURCE, DetailType.MODEL_VERSION_SHARED)
+    if (share_event.source, share_event.detail_type) != expected:
+        return _refuse(original, f"unexpected {share_event.source}/{share_event.detail_type}")
+    share = share_event.detail
+    logger.append_keys(correlation_id=share.correlationId, source_model=share.sourceModelArn)
+    ports = Ports(comprehend=comprehend, ledger=ledger, report=_report,
+                  hand_over=_hand_over(original, context.invoked_function_arn),
+                  remaining_s=lambda: context.get_remaining_time_in_millis() / 1000)
+    try:
+        result = run(share, share_event.account, owner=context.aws_request_id, config=CONFIG,
+                     ports=ports, resume_from=handover["owner"] if handover else None)
+    except ModelCopyError as error:  # authorization and request errors: refuse, don't retry
+        return _refuse(original, str(error))
+    logger.info("share handled", extra={"result": result})
+    return {"result": result}

@@ -1,0 +1,137 @@
+"""The event contract between the source and target sides: one definition per event.
+
+The JSON Schemas in events/schemas/ are generated from these models
+(`python -m model_copy.contract events/schemas`), and a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from model_copy.arns import MODEL_TYPES, parse_model_arn, validate_account, validate_name
+from model_copy.errors import InvalidCopyRequest
+
+EVENT_SOURCE = "model-copy"
+TAG_TARGETS = "model-copy:targets"
+
+
+class DetailType(StrEnum):
+    COPY_MODEL_REQUESTED = "Copy Model Requested"
+    MODEL_VERSION_SHARED = "Model Version Shared"
+    MODEL_IMPORT_STARTED = "Model Import Started"
+    MODEL_IMPORTED = "Model Imported"
+    MODEL_IMPORT_FAILED = "Model Import Failed"
+
+
+OUTCOME_DETAIL_TYPES = (DetailType.MODEL_IMPORTED, DetailType.MODEL_IMPORT_FAILED)
+ModelType = Literal["document-classifier", "entity-recognizer"]
+assert set(MODEL_TYPES) == {"document-classifier", "entity-recognizer"}
+
+
+def _checked(check, value, what):  # type: ignore[no-untyped-def]
+    """Run one of our validators inside pydantic, turning its error into a ValueError."""
+    try:
+        return check(value, what)
+    except InvalidCopyRequest as error:
+        raise ValueError(str(error)) from None
+
+
+class _Detail(BaseModel):
+    # Unknown fields are ignored, so a newer sender does not break an older receiver.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class CopyModelRequested(_Detail):
+    """Detail of `Copy Model Requested`, put on the source account's bus by an integration."""
+
+    sourceModelArn: str
+    targetAccounts: list[str] = Field(min_length=1)
+    targetModelName: str | None = None
+    targetVersionName: str | None = None
+
+
+class ModelVersionShared(_Detail):
+    """Detail of `Model Version Shared`: account A asks account B to import one model version."""
+
+    sourceModelArn: str
+    modelType: ModelType
+    sourceAccount: str
+    targetAccount: str
+    targetModelName: str
+    targetVersionName: str | None = None
+    correlationId: str = Field(min_length=1, max_length=256)
+    # Step Functions task token the outcome must be reported with; echoed back untouched.
+    taskToken: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("sourceModelArn")
+    @classmethod
+    def _arn(cls, value: str) -> str:
+        try:
+            parse_model_arn(value)
+        except InvalidCopyRequest as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("sourceAccount", "targetAccount")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _checked(validate_account, value, "account id")  # type: ignore[no-any-return]
+
+    @field_validator("targetModelName")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _checked(validate_name, value, "targetModelName")  # type: ignore[no-any-return]
+
+    @field_validator("targetVersionName")
+    @classmethod
+    def _version(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(validate_name, value, "targetVersionName")
+
+
+ImportStatus = Literal["IMPORTING", "TRAINED", "TRAINED_WITH_WARNING", "IN_ERROR", "STOPPED",
+                       "REJECTED", "FAILED"]
+
+
+class ImportOutcome(_Detail):
+    """Detail of `Model Import Started`, `Model Imported` and `Model Import Failed`."""
+
+    sourceModelArn: str
+    sourceAccount: str
+    targetAccount: str
+    targetModelArn: str | None = None
+    status: ImportStatus
+    message: str | None = None
+    correlationId: str
+    taskToken: str | None = None
+    importStartedAt: str | None = None
+    importEndedAt: str | None = None
+    importSeconds: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in ("TRAINED", "TRAINED_WITH_WARNING")
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "copy-model-requested": CopyModelRequested,
+    "model-version-shared": ModelVersionShared,
+    "import-outcome": ImportOutcome,
+}
+
+
+def json_schemas() -> dict[str, dict]:  # type: ignore[type-arg]
+    return {name: model.model_json_schema() for name, model in SCHEMAS.items()}
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "events/schemas")
+    out.mkdir(parents=True, exist_ok=True)
+    for schema_name, schema in json_schemas().items():
+        (out / f"{schema_name}.schema.json").write_text(json.dumps(schema, indent=2) + "\n")

@@ -1,0 +1,203 @@
+"""Target side: authorize a share, import it once, follow it to the end, report the outcome.
+
+The AWS clients come in as arguments (ports), so the rules can be tested with fakes and
+run unchanged against the local cloud or AWS.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from model_copy.arns import ModelArn, parse_model_arn
+from model_copy.config import TargetConfig, poll_intervals
+from model_copy.contract import DetailType, ImportOutcome, ModelVersionShared
+from model_copy.errors import InvalidCopyRequest, UnauthorizedShareEvent
+from model_copy.ledger import Claim, Ledger
+from model_copy.retry import call_with_retries, error_code
+
+SUCCESS = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
+FAILURE = frozenset({"IN_ERROR", "STOPPED", "STOP_REQUESTED", "DELETING"})
+
+
+def now_iso(clock: Callable[[], float] = time.time) -> str:
+    return datetime.fromtimestamp(clock(), UTC).isoformat(timespec="seconds")
+
+
+def copy_key(share: ModelVersionShared) -> str:
+    return f"{share.sourceModelArn}|{share.targetModelName}|{share.targetVersionName or '-'}"
+
+
+def authorize(sender_account: str, share: ModelVersionShared, config: TargetConfig) -> ModelArn:
+    """Refuse anything this target must not import, before any AWS call."""
+    if sender_account not in config.allowed_source_accounts:
+        raise UnauthorizedShareEvent(
+            f"account {sender_account} is not an allowed source of this target "
+            f"(SourceAccountIds: {', '.join(config.allowed_source_accounts) or 'none'})")
+    arn = parse_model_arn(share.sourceModelArn)
+    if arn.account != sender_account or share.sourceAccount != sender_account:
+        raise UnauthorizedShareEvent(
+            f"account {sender_account} asked to import {share.sourceModelArn}, which belongs "
+            f"to account {arn.account}: a source may only send its own models")
+    if arn.region != config.region:
+        raise UnauthorizedShareEvent(
+            f"{share.sourceModelArn} is in {arn.region}; this target imports only from "
+            f"{config.region} (Comprehend copies within one Region)")
+    if share.targetAccount != config.account:
+        raise UnauthorizedShareEvent(
+            f"the share is addressed to account {share.targetAccount}, not to {config.account}")
+    if arn.model_type != share.modelType:
+        raise UnauthorizedShareEvent(
+            f"modelType {share.modelType} does not match the ARN's {arn.model_type}")
+    return arn
+
+
+@dataclass
+class Ports:
+    comprehend: Any
+    ledger: Ledger
+    report: Callable[[DetailType, ImportOutcome], None]
+    hand_over: Callable[[str], None]  # continue in a new invocation, holding this owner token
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    remaining_s: Callable[[], float] = lambda: 900.0
+
+
+@dataclass
+class ImportJob:
+    share: ModelVersionShared
+    source: ModelArn
+    owner: str
+    config: TargetConfig
+    ports: Ports
+    started: float = field(default=0.0)
+
+    @property
+    def target_arn(self) -> str:
+        return str(self.source.in_account(self.config.account, self.share.targetModelName,
+                                          self.share.targetVersionName))
+
+    def outcome(self, status: str, message: str | None, target_arn: str | None,
+                started_at: str | None, token: str | None = None,
+                correlation_id: str | None = None) -> ImportOutcome:
+        ended = self.ports.clock()
+        seconds = None
+        if started_at:
+            seconds = round(ended - datetime.fromisoformat(started_at).timestamp(), 3)
+        return ImportOutcome(
+            sourceModelArn=self.share.sourceModelArn, sourceAccount=self.share.sourceAccount,
+            targetAccount=self.config.account, targetModelArn=target_arn, status=status,  # type: ignore[arg-type]
+            message=message, correlationId=correlation_id or self.share.correlationId,
+            taskToken=token, importStartedAt=started_at, importEndedAt=now_iso(self.ports.clock),
+            importSeconds=seconds)
+
+    # ---------------------------------------------------------------- steps
+    def start_import(self) -> str:
+        """ImportModel once; a clash with our own earlier copy is that copy, not an error."""
+        request: dict[str, Any] = {"SourceModelArn": self.share.sourceModelArn,
+                                   "ModelName": self.share.targetModelName,
+                                   "Tags": [{"Key": "model-copy:source",
+                                             "Value": self.share.sourceModelArn[:256]}]}
+        if self.share.targetVersionName:
+            request["VersionName"] = self.share.targetVersionName
+        if self.config.model_kms_key_id:
+            request["ModelKmsKeyId"] = self.config.model_kms_key_id
+        if self.config.data_access_role_arn:
+            request["DataAccessRoleArn"] = self.config.data_access_role_arn
+        try:
+            response = call_with_retries(lambda: self.ports.comprehend.import_model(**request),
+                                         sleep=self.ports.sleep)
+            return str(response["ModelArn"])
+        except ClientError as error:
+            if error_code(error) != "ResourceInUseException":
+                raise
+        existing = self.describe(self.target_arn)
+        if existing.get("SourceModelArn") == self.share.sourceModelArn:
+            return self.target_arn
+        raise InvalidCopyRequest(
+            f"{self.target_arn} already exists and is not a copy of {self.share.sourceModelArn}; "
+            "choose another targetModelName or targetVersionName")
+
+    def describe(self, arn: str) -> dict[str, Any]:
+        if self.source.is_classifier:
+            call = lambda: self.ports.comprehend.describe_document_classifier(  # noqa: E731
+                DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+        else:
+            call = lambda: self.ports.comprehend.describe_entity_recognizer(  # noqa: E731
+                EntityRecognizerArn=arn)["EntityRecognizerProperties"]
+        return call_with_retries(call, sleep=self.ports.sleep)  # type: ignore[no-any-return]
+
+    def follow(self, target_arn: str, started_at: str) -> tuple[str, str | None] | None:
+        """Poll with growing intervals; None means: hand over to a fresh invocation."""
+        key = copy_key(self.share)
+        began = datetime.fromisoformat(started_at).timestamp()
+        schedule = poll_intervals(self.config.poll_first_s, self.config.poll_max_s,
+                                  self.config.import_wait_max_s)
+        for interval in schedule:
+            properties = self.describe(target_arn)
+            status = str(properties.get("Status"))
+            if status in SUCCESS or status in FAILURE:
+                return status, properties.get("Message")
+            if self.ports.clock() - began > self.config.import_wait_max_s:
+                break
+            if self.ports.remaining_s() < interval + self.config.handover_margin_s:
+                return None
+            self.ports.sleep(interval)
+            self.ports.ledger.renew(key, self.owner, self.lease_s)
+        return "FAILED", (f"the import was still running after "
+                          f"{self.config.import_wait_max_s:.0f} s (IMPORT_WAIT_MAX_SECONDS)")
+
+    @property
+    def lease_s(self) -> float:
+        # Longer than any sleep between renewals, so a live follower never loses its lease.
+        return self.config.poll_max_s + self.config.handover_margin_s + 60
+
+
+def run(share: ModelVersionShared, sender_account: str, owner: str, config: TargetConfig,
+        ports: Ports, resume_from: str | None = None) -> str:
+    """Handle one delivery (or hand-over) of a share; returns what happened, for logs."""
+    source = authorize(sender_account, share, config)
+    job = ImportJob(share=share, source=source, owner=owner, config=config, ports=ports)
+    key = copy_key(share)
+    waiter = {"taskToken": share.taskToken or "", "correlationId": share.correlationId}
+    claim: Claim = ports.ledger.claim(key, owner, job.lease_s, waiter, resume_from=resume_from)
+    if claim.kind == "done":
+        _answer(job, claim.entry.outcome or {}, [waiter])
+        return "duplicate: answered with the recorded outcome"
+    if not claim.follows:
+        return f"duplicate: {claim.entry.owner} follows this import; answered when it ends"
+    entry = claim.entry
+    target_arn, started_at = entry.target_model_arn, entry.import_started_at
+    try:
+        if target_arn is None or started_at is None:
+            started_at = now_iso(ports.clock)
+            target_arn = job.start_import()
+            ports.ledger.record_import(key, owner, target_arn, started_at)
+            ports.report(DetailType.MODEL_IMPORT_STARTED,
+                         job.outcome("IMPORTING", None, target_arn, started_at, share.taskToken))
+        result = job.follow(target_arn, started_at)
+    except (ClientError, InvalidCopyRequest) as error:
+        result = ("FAILED", f"{error_code(error) or type(error).__name__}: {error}")
+    if result is None:
+        ports.hand_over(owner)
+        return f"handed over while {target_arn} is still importing"
+    status, message = result
+    final = job.outcome(status, message, target_arn, started_at).model_dump()
+    done = ports.ledger.finish(key, owner, final)
+    _answer(job, final, done.waiters)
+    return f"{target_arn}: {status}"
+
+
+def _answer(job: ImportJob, outcome: dict[str, Any], waiters: list[dict[str, str]]) -> None:
+    detail_type = (DetailType.MODEL_IMPORTED if outcome.get("status") in SUCCESS
+                   else DetailType.MODEL_IMPORT_FAILED)
+    for waiter in waiters:
+        answer = ImportOutcome(**{**outcome, "taskToken": waiter.get("taskToken") or None,
+                                  "correlationId": waiter.get("correlationId")
+                                  or outcome.get("correlationId", "")})
+        job.ports.report(detail_type, answer)

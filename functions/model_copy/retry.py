@@ -1,0 +1,56 @@
+"""Capped exponential backoff with full jitter for throttled and transient AWS calls."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+T = TypeVar("T")
+
+THROTTLING_CODES = frozenset({
+    "TooManyRequestsException", "ThrottlingException", "Throttling",
+    "RequestLimitExceeded", "ProvisionedThroughputExceededException",
+})
+TRANSIENT_CODES = frozenset({"InternalServerException", "ServiceUnavailable",
+                             "InternalFailure", "RequestTimeout"})
+
+
+def error_code(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def is_retryable(error: BaseException) -> bool:
+    if isinstance(error, BotoConnectionError):
+        return True
+    return error_code(error) in THROTTLING_CODES | TRANSIENT_CODES
+
+
+def backoff_delays(attempts: int, base: float, cap: float,
+                   rng: Callable[[], float] = random.random) -> list[float]:
+    """Full jitter: each delay uniform in [0, min(cap, base * 2**n)]."""
+    return [rng() * min(cap, base * 2 ** n) for n in range(attempts)]
+
+
+def call_with_retries(call: Callable[[], T], *, attempts: int = 8, base: float = 0.2,
+                      cap: float = 5.0, retryable: Callable[[BaseException], bool] = is_retryable,
+                      sleep: Callable[[float], None] = time.sleep,
+                      on_retry: Callable[[BaseException, int], None] | None = None) -> T:
+    """Call; on a retryable error wait and call again, at most `attempts` extra times."""
+    delays = backoff_delays(attempts, base, cap)
+    for attempt in range(attempts + 1):
+        try:
+            return call()
+        except Exception as error:
+            if attempt == attempts or not retryable(error):
+                raise
+            if on_retry is not None:
+                on_retry(error, attempt + 1)
+            sleep(delays[attempt])
+    raise AssertionError("unreachable")  # pragma: no cover

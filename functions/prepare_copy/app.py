@@ -1,0 +1,23 @@
+"""PrepareCopy: validate and normalize the execution input of any trigger (no AWS calls)."""
+
+from typing import Any
+
+from model_copy.config import SourceConfig
+from model_copy.observability import logger
+from model_copy.request import plan_copy
+
+CONFIG = SourceConfig.from_env()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    # Raises InvalidCopyRequest (the execution's error name) with a message saying what to fix.
+    plan = plan_copy(event.get("input"), CONFIG, correlation_id=event["correlationId"])
+    logger.append_keys(correlation_id=plan.correlationId)
+    logger.info("copy planned", extra={"trigger": plan.trigger, "model": plan.sourceModelArn,
+                                       "targets": [t.account for t in plan.targets]})
+    state = plan.as_state()
+    state["trainingPollCount"] = len(plan.trainingPollIntervals)
+    state["importTimeoutSeconds"] = CONFIG.import_timeout_s
+    state["revokeAfterImport"] = CONFIG.revoke_after_import
+    return {"plan": state, "wait": {"attempt": 0, "seconds": 0}}

@@ -1,0 +1,27 @@
+"""ShareModelVersion: grant (or revoke) one target account's import statement."""
+
+from typing import Any
+
+import boto3
+from model_copy.arns import parse_model_arn, validate_account
+from model_copy.errors import InvalidCopyRequest
+from model_copy.observability import logger
+from model_copy.sharing import share_model_version, unshare_model_version
+
+comprehend = boto3.client("comprehend")
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    arn = str(parse_model_arn(event.get("sourceModelArn")))
+    account = validate_account(event.get("account"), "target account")
+    action = event.get("action")
+    if action == "share":
+        result = share_model_version(comprehend, arn, account, str(event.get("principal")))
+    elif action == "unshare":
+        result = unshare_model_version(comprehend, arn, account)
+    else:
+        raise InvalidCopyRequest(f"action must be 'share' or 'unshare', not {action!r}")
+    logger.info("resource policy updated" if result.changed else "resource policy already right",
+                extra={"action": action, "model": arn, "account": account})
+    return {"changed": result.changed, "policyRevisionId": result.policy_revision_id}
