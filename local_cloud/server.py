@@ -84,6 +84,9 @@ def serve(port: int, state_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Run as `python -m`, this module is __main__; extensions import it as local_cloud.server.
+    # One module object, so the shutdown hooks they register are the ones that run.
+    sys.modules.setdefault("local_cloud.server", sys.modules[__name__])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults = settings.from_environment()
     parser.add_argument("--port", type=int, default=defaults.port)
