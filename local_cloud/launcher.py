@@ -115,7 +115,7 @@ def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
     cloud = LocalCloud(port=port, state_dir=state_dir)
     env = {**os.environ, **(extra_env or {})}
     env.pop("MOTO_ACCOUNT_ID", None)  # it would override every account choice we make
-    log = open(state_dir / "server.log", "ab")  # noqa: SIM115 - the child keeps it open
+    log = open(state_dir / "server.log", "ab")  # the child process keeps it open
     process = subprocess.Popen(
         [sys.executable, "-m", "local_cloud.server", "--port", str(port),
          "--state-dir", str(state_dir)],

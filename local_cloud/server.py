@@ -52,8 +52,8 @@ def build_app():  # type: ignore[no-untyped-def]
 
 
 def serve(port: int, state_dir: Path) -> None:
-    from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
 
     state_dir.mkdir(parents=True, exist_ok=True)
     settings.set_current(settings.Settings(port=port, state_dir=state_dir))
@@ -79,7 +79,7 @@ def serve(port: int, state_dir: Path) -> None:
         for hook in reversed(_shutdown_hooks):
             try:
                 hook()
-            except Exception:  # noqa: BLE001 - one failing hook must not keep the others from running
+            except Exception:  # one failing hook must not keep the others from running
                 log.exception("shutdown hook failed")
 
 
