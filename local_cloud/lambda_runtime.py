@@ -64,6 +64,8 @@ class RuntimeConfig:
     throttle_retry_delay_s: float = 1.0
     # After a restart, how long a re-queued event waits for its function to be deployed again.
     recovery_grace_s: float = 600.0
+    # AWS reclaims idle execution environments after some minutes; so do we (frees memory).
+    idle_timeout_s: float = 300.0
 
 
 class FunctionNotFound(LookupError):
@@ -310,14 +312,16 @@ class Worker:
         self.version = str(fn.version)
         self.timeout_s = float(fn.timeout)
         self.invocations = 0
+        self.last_used = time.monotonic()
         self.init_ms: float | None = None
         stream = (f"{datetime.now(UTC):%Y/%m/%d}/[{fn.version}]{uuid.uuid4().hex}")
         self.log = FunctionLog(fn, log_dir, stream)
+        env = self._environment(fn, code_dir, stream)
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
             [sys.executable, str(WORKER_SCRIPT), str(write_fd)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(write_fd,), env=self._environment(fn, code_dir, stream),
+            pass_fds=(write_fd,), env=env,
             cwd=code_dir,
             # Same process group as the server: stopping the local cloud ends every worker.
             start_new_session=False)
@@ -523,10 +527,23 @@ class WorkerPool:
         with self._lock:
             self._busy.discard(worker)
             self._busy_by_function[worker.function_arn] -= 1
+            expired = self._take_expired_idle()
             if reusable and worker.alive:
+                worker.last_used = time.monotonic()
                 self._idle[worker.pool_key].append(worker)
-                return
-        worker.kill()
+            else:
+                expired.append(worker)
+        for old in expired:
+            old.kill()
+
+    def _take_expired_idle(self) -> list[Worker]:
+        """Idle workers unused for longer than idle_timeout_s (call with the lock held)."""
+        oldest_allowed = time.monotonic() - self.config.idle_timeout_s
+        expired = []
+        for idle in self._idle.values():
+            while idle and idle[0].last_used < oldest_allowed:
+                expired.append(idle.popleft())
+        return expired
 
     def stop_all(self) -> None:
         with self._lock:
@@ -1026,7 +1043,32 @@ def _patch_moto() -> None:
     LambdaFunction.create_from_cloudformation_json = classmethod(  # type: ignore[method-assign, assignment]
         create_from_cloudformation_json)
     LambdaFunction.invoke = _patched_invoke  # type: ignore[method-assign, assignment]
+    _patch_event_invoke_config()
     LambdaFunction._local_cloud_patched = True  # type: ignore[attr-defined]
+
+
+def _patch_event_invoke_config() -> None:
+    """moto appends on each Put and Get returns the first; AWS replaces on Put, merges on Update."""
+    from moto.awslambda.models import EventInvokeConfig, LambdaBackend
+
+    def put_function_event_invoke_config(self: Any, function_name: str,
+                                         config: dict[str, Any]) -> dict[str, Any]:
+        fn = self.get_function(function_name)
+        event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+        fn.event_invoke_config = [event_config]
+        return event_config.response()
+
+    def update_function_event_invoke_config(self: Any, function_name: str,
+                                            config: dict[str, Any]) -> dict[str, Any]:
+        fn = self.get_function(function_name)
+        merged = {**(fn.event_invoke_config[-1].config if fn.event_invoke_config else {}),
+                  **config}
+        return put_function_event_invoke_config(self, function_name, merged)
+
+    LambdaBackend.put_function_event_invoke_config = (  # type: ignore[method-assign]
+        put_function_event_invoke_config)
+    LambdaBackend.update_function_event_invoke_config = (  # type: ignore[method-assign]
+        update_function_event_invoke_config)
 
 
 # ---------------------------------------------------------------- control routes

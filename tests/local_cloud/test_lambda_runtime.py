@@ -156,6 +156,9 @@ def test_second_invocation_reuses_the_warm_worker(local_cloud, target):
     stats = stats_of(local_cloud, function)
     assert (stats["invocations"], stats["cold_starts"]) == (2, 1)
     assert len(stats["init_durations_ms"]) == 1
+    logs = target.client("logs").filter_log_events(
+        logGroupName=f"/aws/lambda/{function.split(':')[6]}")["events"]
+    assert f"END RequestId: {second['request_id']}" in [e["message"] for e in logs]
 
 
 def test_unhandled_exception_has_aws_error_shape(local_cloud, source):
@@ -217,6 +220,26 @@ def test_reserved_concurrency_zero_throttles(local_cloud, source):
     assert stats_of(local_cloud, function)["throttles"] == 1
 
 
+def test_global_worker_cap_throttles_when_every_worker_is_busy(local_cloud, source):
+    local_cloud.control("lambda", "configure", max_workers=1)
+    busy = create_function(source, SLEEPY)
+    other = create_function(source, SLEEPY)
+    invoke(source, busy, {"sleep": 1.5}, kind="Event")
+    deadline = time.monotonic() + 5
+    while local_cloud.control("lambda", "stats")["workers"]["busy"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    no_retries = source.client("lambda", config=Config(retries={"total_max_attempts": 1}))
+
+    with pytest.raises(ClientError) as raised:
+        no_retries.invoke(FunctionName=other, Payload=b"{}")
+
+    assert raised.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert local_cloud.control("lambda", "wait_idle", timeout_s=20)["idle"]
+    _, result = invoke(source, other, {})  # the idle worker of `busy` is evicted for it
+    assert result == "awake"
+
+
 def test_unknown_function_is_not_found(local_cloud, source):
     with pytest.raises(ClientError) as raised:
         invoke(source, "no-such-function", {})
@@ -246,9 +269,13 @@ def test_async_failure_is_retried_then_dead_lettered(local_cloud, target):
 def test_async_failure_goes_to_the_on_failure_destination(local_cloud, source):
     queue_url, queue_arn = create_queue(source)
     function = create_function(source, FAILING)
-    source.client("lambda").put_function_event_invoke_config(
+    lambda_client = source.client("lambda")
+    lambda_client.put_function_event_invoke_config(FunctionName=function, MaximumRetryAttempts=0)
+    lambda_client.put_function_event_invoke_config(  # a second Put replaces the first, as on AWS
         FunctionName=function, MaximumRetryAttempts=1,
         DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    assert lambda_client.get_function_event_invoke_config(
+        FunctionName=function)["MaximumRetryAttempts"] == 1
 
     invoke(source, function, {"model": "m4"}, kind="Event")
     assert local_cloud.control("lambda", "wait_idle", timeout_s=20)["idle"]
