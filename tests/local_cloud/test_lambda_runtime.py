@@ -187,6 +187,16 @@ def test_import_error_is_reported_as_the_runtime_does(local_cloud, source):
     assert "Unable to import module 'app'" in error["errorMessage"]
 
 
+def test_a_worker_that_exits_mid_invocation_is_a_runtime_exit_error(local_cloud, source):
+    function = create_function(source, "import os\ndef handler(event, context):\n    os._exit(3)\n")
+
+    response, error = invoke(source, function, {})
+
+    assert response["FunctionError"] == "Unhandled"
+    assert error["errorType"] == "Runtime.ExitError"
+    assert "exit status 3" in error["errorMessage"]
+
+
 def test_timeout_kills_the_worker_and_reports_sandbox_timedout(local_cloud, source):
     function = create_function(source, SLEEPY, timeout=1)
 
@@ -289,6 +299,33 @@ def test_async_failure_goes_to_the_on_failure_destination(local_cloud, source):
     assert record["requestPayload"] == {"model": "m4"}
     assert record["responseContext"]["functionError"] == "Unhandled"
     assert record["responsePayload"]["errorType"] == "ValueError"
+
+
+def test_async_failure_goes_to_an_event_bus_destination(local_cloud, target):
+    queue_url, queue_arn = create_queue(target)
+    events = target.client("events")
+    bus = f"bus-{uuid.uuid4().hex[:8]}"
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    events.put_rule(Name="lambda-results", EventBusName=bus,
+                    EventPattern=json.dumps({"source": ["lambda"]}))
+    events.put_targets(Rule="lambda-results", EventBusName=bus,
+                       Targets=[{"Id": "q", "Arn": queue_arn}])
+    function = create_function(target, FAILING)
+    target.client("lambda").put_function_event_invoke_config(
+        FunctionName=function, MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": bus_arn}})
+
+    invoke(target, function, {"model": "m5"}, kind="Event")
+    assert local_cloud.control("lambda", "wait_idle", timeout_s=20)["idle"]
+
+    deadline = time.monotonic() + 5
+    while not (messages := receive(target, queue_url)):
+        assert time.monotonic() < deadline, "no event reached the bus's target"
+        time.sleep(0.1)
+    event = json.loads(messages[0]["Body"])
+    assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
+    assert event["detail"]["requestContext"]["approximateInvokeCount"] == 1
+    assert event["detail"]["requestPayload"] == {"model": "m5"}
 
 
 def test_async_success_goes_to_the_on_success_destination(local_cloud, source):
