@@ -291,11 +291,16 @@ def _bool(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
+# Settings with no local meaning (logs go to the server's log anyway): a note, not a warning.
+LOCALLY_MEANINGLESS = {"LoggingConfig", "LoggingConfiguration", "TracingConfig"}
+
+
 def _not_supported(logical_id: str, kind: str, properties: Mapping[str, Any],
                    *keys: str) -> None:
     for key in keys:
         if key in properties:
-            LOG.warning("%s (%s): %s is ignored by the local cloud", logical_id, kind, key)
+            log = LOG.info if key in LOCALLY_MEANINGLESS else LOG.warning
+            log("%s (%s): %s is ignored by the local cloud", logical_id, kind, key)
 
 
 # --- IAM ------------------------------------------------------------------------------------

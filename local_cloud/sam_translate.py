@@ -321,6 +321,8 @@ def translate_serverless(template: dict[str, Any], parameter_values: Mapping[str
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.translator.transform import transform
 
+    # The translator warns about its own unpublished usage metrics on every run.
+    logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
     with _region_environment(region):
         try:
             translated = transform(copy.deepcopy(template), dict(parameter_values),

@@ -78,7 +78,8 @@ def test_sam_event_rule_has_retry_policy_and_dead_letter_queue(
     assert json.loads(rule["EventPattern"]) == {"detail-type": ["Copy Model Requested"]}
     (target,) = events.list_targets_by_rule(Rule=name, EventBusName=bus)["Targets"]
     queue_arn = source.client("sqs").get_queue_attributes(
-        QueueUrl=pipeline.outputs["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        QueueUrl=pipeline.outputs["QueueUrl"],
+        AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     assert target["Arn"].endswith(f":function:{pipeline.outputs['FunctionName']}")
     assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 900}
     assert target["DeadLetterConfig"] == {"Arn": queue_arn}
@@ -157,7 +158,8 @@ def test_unknown_resource_type_is_named(source: boto3.Session, tmp_path: Path) -
 
 
 def test_failure_midway_rolls_back(source: boto3.Session, tmp_path: Path) -> None:
-    with pytest.raises(deployer.DeployError, match=r"creating Policy \(AWS::Events::EventBusPolicy\)"):
+    with pytest.raises(deployer.DeployError,
+                       match=r"creating Policy \(AWS::Events::EventBusPolicy\)"):
         deployer.deploy(source, FIXTURES / "fails_midway.yaml", "midway", {}, tmp_path)
     sqs = source.client("sqs")
     with pytest.raises(ClientError):
@@ -207,12 +209,23 @@ def test_delete_tolerates_resources_already_gone(source: boto3.Session, tmp_path
 
 
 @pytest.mark.skipif(not REAL_TEMPLATE.exists(), reason="template.yaml is not written yet")
-def test_real_template_deploys(source: boto3.Session, tmp_path: Path) -> None:
-    stack = deployer.deploy(source, REAL_TEMPLATE, "model-copy-check", {}, tmp_path)
+def test_real_template_deploys_both_sides(source: boto3.Session, target: boto3.Session,
+                                          tmp_path: Path) -> None:
+    importer = deployer.deploy(target, REAL_TEMPLATE, "model-copy-check",
+                               {"Side": "target", "SourceAccountIds": SOURCE_ACCOUNT}, tmp_path)
+    sender = deployer.deploy(source, REAL_TEMPLATE, "model-copy-check",
+                             {"Side": "source", "TargetAccountIds": importer.account}, tmp_path)
     try:
-        assert stack.resources
+        assert importer.account != sender.account
+        for stack in (importer, sender):
+            assert stack.outputs["EventBusArn"].startswith(
+                f"arn:aws:events:us-east-1:{stack.account}:event-bus/")
+        machine = source.client("stepfunctions").describe_state_machine(
+            stateMachineArn=sender.outputs["StateMachineArn"])
+        assert "${" not in machine["definition"]  # every DefinitionSubstitution applied
     finally:
         deployer.delete(source, "model-copy-check", tmp_path)
+        deployer.delete(target, "model-copy-check", tmp_path)
 
 
 # --- the pieces, without a cloud ---------------------------------------------------------------
