@@ -55,6 +55,10 @@ def test_function_gets_code_environment_and_globals(source: boto3.Session,
         "stage": "prod", "accounts": ["222222222222", "333333333333"]}
     assert config["Timeout"] == 30 and config["Runtime"] == "python3.12"  # from Globals
     assert config["Handler"] == "app.handler"
+    assert config["DeadLetterConfig"]["TargetArn"].endswith(":fixture-DeadLetters-" +
+                                                            pipeline.outputs["QueueUrl"][-12:])
+    assert awslambda.get_function_concurrency(
+        FunctionName=name)["ReservedConcurrentExecutions"] == 2
     location = awslambda.get_function(FunctionName=name)["Code"]["Location"]
     assert location  # the code package was uploaded to the account's artifact bucket
     objects = source.client("s3").list_objects_v2(
@@ -105,6 +109,11 @@ def test_bus_policy_is_stored(source: boto3.Session, pipeline: deployer.Stack) -
     assert statement["Sid"] == "AllowListedAccounts"
     assert statement["Action"] == "events:PutEvents"
     assert statement["Resource"] == bus["Arn"]
+    # The EventBus's own Policy property (moto's CloudFormation drops it).
+    open_bus = source.client("events").describe_event_bus(Name="fixture-open-prod")
+    (statement,) = json.loads(open_bus["Policy"])["Statement"]
+    assert statement["Sid"] == "SourceMayPut"
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{SOURCE_ACCOUNT}:root"}
 
 
 def test_state_machine_definition_has_substitutions_applied(
