@@ -1,0 +1,94 @@
+"""The deployed pipeline on the local cloud, shared by the integration tests of one process."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from local_cloud import pipeline
+from local_cloud.accounts import REGION, SOURCE_ACCOUNT
+
+DEMO_INPUT = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://demo-training-data/train.csv"}
+
+
+@pytest.fixture(scope="session")
+def deployed(local_cloud) -> pipeline.Pipeline:
+    local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=1.0, import_s=1.0)
+    return pipeline.deploy_pipeline(local_cloud)
+
+
+@dataclass
+class Copier:
+    """What a user of account A does: create models, start copies, read the outcome."""
+
+    source: boto3.Session
+    target: boto3.Session
+    pipeline: pipeline.Pipeline
+
+    def create_classifier(self, name: str | None = None, version: str = "v1",
+                          tags: list[dict[str, str]] | None = None) -> str:
+        name = name or f"clf-{uuid.uuid4().hex[:8]}"
+        response = self.source.client("comprehend").create_document_classifier(
+            DocumentClassifierName=name, VersionName=version, LanguageCode="en",
+            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
+            InputDataConfig=DEMO_INPUT, Tags=tags or [])
+        return str(response["DocumentClassifierArn"])
+
+    def wait_trained(self, arn: str, session: boto3.Session | None = None,
+                     timeout: float = 30) -> dict[str, Any]:
+        client = (session or self.source).client("comprehend")
+        deadline = time.monotonic() + timeout
+        while True:
+            props = client.describe_document_classifier(
+                DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+            if props["Status"] not in ("SUBMITTED", "TRAINING") or time.monotonic() > deadline:
+                return props
+            time.sleep(0.2)
+
+    def start(self, execution_input: dict[str, Any]) -> str:
+        return str(self.source.client("stepfunctions").start_execution(
+            stateMachineArn=self.pipeline.state_machine_arn, name=f"test-{uuid.uuid4().hex[:12]}",
+            input=json.dumps(execution_input))["executionArn"])
+
+    def wait_execution(self, arn: str, timeout: float = 90) -> dict[str, Any]:
+        client = self.source.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            execution = client.describe_execution(executionArn=arn)
+            if execution["status"] != "RUNNING":
+                return execution
+            time.sleep(0.3)
+        raise AssertionError(f"execution {arn} still RUNNING after {timeout}s")
+
+    def executions_since(self, started: float) -> list[dict[str, Any]]:
+        client = self.source.client("stepfunctions")
+        listed = client.list_executions(stateMachineArn=self.pipeline.state_machine_arn)
+        return [e for e in listed["executions"] if e["startDate"].timestamp() >= started - 1]
+
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 30) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.3)
+        raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def copier(source, target, deployed) -> Copier:
+    return Copier(source=source, target=target, pipeline=deployed)
+
+
+def manual_input(arn: str, **extra: Any) -> dict[str, Any]:
+    return {"sourceModelArn": arn, "targetAccounts": ["222222222222"], **extra}
+
+
+__all__ = ["REGION", "Copier", "manual_input"]

@@ -1,0 +1,131 @@
+"""The whole copy, A to B, on the local cloud: the template's ASL, rules and real handlers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from local_cloud.accounts import TARGET_ACCOUNT
+from tests.integration.conftest import Copier, manual_input
+
+
+def _target_copy(copier: Copier, source_arn: str, name: str, version: str | None) -> dict:
+    arn = source_arn.replace("111111111111", TARGET_ACCOUNT)
+    if version is None:
+        arn = arn.split("/version/")[0]
+    return copier.wait_trained(arn.replace(arn.split("/")[1], name, 1), session=copier.target)
+
+
+def test_manual_start_copies_a_classifier_to_the_target(copier: Copier, local_cloud):
+    arn = copier.create_classifier()
+    before = local_cloud.control("comprehend", "stats")
+    execution = copier.wait_execution(copier.start(manual_input(arn)))
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    output = json.loads(execution["output"])
+    [result] = output["results"]
+    assert result["account"] == TARGET_ACCOUNT and result["status"] == "TRAINED"
+    copy = copier.target.client("comprehend").describe_document_classifier(
+        DocumentClassifierArn=result["targetModelArn"])["DocumentClassifierProperties"]
+    assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == arn
+    after = local_cloud.control("comprehend", "stats")
+    assert _imports(after) - _imports(before) == 1
+
+
+def _imports(stats: dict) -> int:
+    return int(stats.get("imports", {}).get(TARGET_ACCOUNT, 0))
+
+
+def test_sharing_keeps_other_statements_of_the_policy(copier: Copier):
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    comprehend = copier.source.client("comprehend")
+    foreign = {"Sid": "SomebodyElse", "Effect": "Allow", "Action": "comprehend:ImportModel",
+               "Principal": {"AWS": "arn:aws:iam::444444444444:root"}, "Resource": "*"}
+    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [foreign]}))
+    execution = copier.wait_execution(copier.start(manual_input(arn)))
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    statements = json.loads(comprehend.describe_resource_policy(ResourceArn=arn)["ResourcePolicy"])
+    sids = [s["Sid"] for s in statements["Statement"]]
+    assert foreign in statements["Statement"]
+    assert sids.count(f"ModelCopyImportBy{TARGET_ACCOUNT}") == 1
+
+
+def test_copy_model_requested_event_starts_a_copy(copier: Copier, source):
+    arn = copier.create_classifier()
+    started = time.time()
+    source.client("events").put_events(Entries=[{
+        "Source": "ml.pipeline", "DetailType": "Copy Model Requested",
+        "Detail": json.dumps(manual_input(arn, targetModelName="requested-copy"))}])
+    execution = copier.wait_for(lambda: [e for e in copier.executions_since(started)
+                                         if arn in _input_of(copier, e)])
+    finished = copier.wait_execution(execution[0]["executionArn"])
+    assert finished["status"] == "SUCCEEDED", finished.get("cause")
+    [result] = json.loads(finished["output"])["results"]
+    assert "/requested-copy/" in result["targetModelArn"]
+
+
+def test_new_tagged_model_is_copied_when_training_ends(copier: Copier):
+    started = time.time()
+    arn = copier.create_classifier(tags=[{"Key": "model-copy:targets", "Value": TARGET_ACCOUNT}])
+    execution = copier.wait_for(lambda: [e for e in copier.executions_since(started)
+                                         if arn in _input_of(copier, e)])
+    finished = copier.wait_execution(execution[0]["executionArn"])
+    assert finished["status"] == "SUCCEEDED", finished.get("cause")
+    assert json.loads(finished["output"])["trigger"] == "model-created"
+
+
+def test_untagged_model_is_not_copied(copier: Copier):
+    started = time.time()
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    time.sleep(1)
+    assert not [e for e in copier.executions_since(started) if arn in _input_of(copier, e)]
+
+
+def _input_of(copier: Copier, execution: dict) -> str:
+    return str(copier.source.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]).get("input"))
+
+
+def test_malformed_input_fails_at_once_with_the_reason(copier: Copier, local_cloud):
+    before = local_cloud.control("comprehend", "stats")
+    execution = copier.wait_execution(copier.start(
+        {"sourceModelArn": "arn:aws:comprehend:us-east-1:111111111111:endpoint/x",
+         "targetAccounts": ["222222222222"]}))
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "InvalidCopyRequest"
+    assert "only document-classifier and entity-recognizer" in execution["cause"]
+    assert local_cloud.control("comprehend", "stats")["calls"] == before["calls"]
+
+
+def test_unknown_target_account_is_refused_before_sharing(copier: Copier):
+    arn = copier.create_classifier()
+    execution = copier.wait_execution(copier.start(
+        {"sourceModelArn": arn, "targetAccounts": ["333333333333"]}))
+    assert execution["status"] == "FAILED" and execution["error"] == "InvalidCopyRequest"
+    assert "TargetAccountIds" in execution["cause"]
+
+
+def test_missing_model_fails_clearly(copier: Copier):
+    missing = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/nope/version/v1"
+    execution = copier.wait_execution(copier.start(manual_input(missing)))
+    assert execution["status"] == "FAILED" and execution["error"] == "SourceModelNotFound"
+
+
+def test_source_model_in_error_fails_with_its_message(copier: Copier, local_cloud):
+    name = "broken-source"
+    local_cloud.control("comprehend", "fail", model_name=name, message="bad training data")
+    arn = copier.create_classifier(name=name)
+    execution = copier.wait_execution(copier.start(manual_input(arn)))
+    assert execution["status"] == "FAILED" and execution["error"] == "SourceModelNotTrained"
+    assert "IN_ERROR" in execution["cause"] and "bad training data" in execution["cause"]
+
+
+def test_import_in_error_fails_the_copy_naming_the_target(copier: Copier, local_cloud):
+    local_cloud.control("comprehend", "fail", model_name="broken-copy", message="disk on fire")
+    arn = copier.create_classifier()
+    execution = copier.wait_execution(copier.start(
+        manual_input(arn, targetModelName="broken-copy")))
+    assert execution["status"] == "FAILED" and execution["error"] == "CopyFailed"
+    assert TARGET_ACCOUNT in execution["cause"] and "disk on fire" in execution["cause"]
