@@ -1,0 +1,612 @@
+"""Comprehend custom models in the local cloud: real ARNs, a clock-driven lifecycle, resource
+policies with revisions, cross-account ImportModel, throttling, call counters, CloudTrail events."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from local_cloud.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.launcher import LOCAL_ROLE
+
+ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data-access"
+TARGET_ROLE = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{LOCAL_ROLE}"  # what the target profile assumes
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+FAST = {"submitted_s": 0.05, "training_s": 0.3, "import_s": 0.3, "stopping_s": 0.3,
+        "deleting_s": 0.2}
+
+
+@pytest.fixture(autouse=True)
+def fast_models(local_cloud) -> Iterator[None]:
+    local_cloud.control("comprehend", "reset")
+    local_cloud.control("comprehend", "configure", **FAST)
+    yield
+    local_cloud.control("comprehend", "reset")
+
+
+def _name(prefix: str = "m") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _classifier(session: boto3.Session, name: str, version: str | None = "v1",
+                **extra: Any) -> str:
+    request: dict[str, Any] = {
+        "DocumentClassifierName": name, "LanguageCode": "en", "DataAccessRoleArn": ROLE,
+        "InputDataConfig": {"S3Uri": "s3://training/docs.csv"}, **extra}
+    if version:
+        request["VersionName"] = version
+    return str(session.client("comprehend").create_document_classifier(
+        **request)["DocumentClassifierArn"])
+
+
+def _recognizer(session: boto3.Session, name: str, version: str = "v1") -> str:
+    return str(session.client("comprehend").create_entity_recognizer(
+        RecognizerName=name, VersionName=version, LanguageCode="en", DataAccessRoleArn=ROLE,
+        InputDataConfig={"EntityTypes": [{"Type": "PART"}],
+                         "Documents": {"S3Uri": "s3://training/docs"},
+                         "EntityList": {"S3Uri": "s3://training/list.csv"}},
+    )["EntityRecognizerArn"])
+
+
+def _describe(session: boto3.Session, arn: str) -> dict[str, Any]:
+    comprehend = session.client("comprehend")
+    if ":entity-recognizer/" in arn:
+        return comprehend.describe_entity_recognizer(  # type: ignore[no-any-return]
+            EntityRecognizerArn=arn)["EntityRecognizerProperties"]
+    return comprehend.describe_document_classifier(  # type: ignore[no-any-return]
+        DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+
+
+def _statuses_until(session: boto3.Session, arn: str, final: set[str],
+                    timeout: float = 10.0) -> list[str]:
+    """Every distinct status seen while polling, ending with one of `final`."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = _describe(session, arn)["Status"]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status in final:
+            return seen
+        time.sleep(0.02)
+    raise AssertionError(f"{arn} never reached {final}; saw {seen}")
+
+
+def _trained(session: boto3.Session, arn: str) -> dict[str, Any]:
+    _statuses_until(session, arn, {"TRAINED"})
+    return _describe(session, arn)
+
+
+def _error(call: Callable[[], Any]) -> ClientError:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value
+
+
+def _code(call: Callable[[], Any]) -> str:
+    return str(_error(call).response["Error"]["Code"])
+
+
+def _policy(*principals: str, effect: str = "Allow", action: Any = "comprehend:ImportModel"
+            ) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": effect, "Action": action, "Resource": "*",
+        "Principal": {"AWS": list(principals)}}]})
+
+
+def _shared(source: boto3.Session, *principals: str) -> str:
+    arn = _classifier(source, _name("shared"))
+    _trained(source, arn)
+    source.client("comprehend").put_resource_policy(ResourceArn=arn,
+                                                    ResourcePolicy=_policy(*principals))
+    return arn
+
+
+# --- ARNs, validation, lookups -----------------------------------------------------------------
+
+def test_arns_have_the_real_format_and_match_botocore_patterns(source):
+    name = _name("clf")
+    classifier = _classifier(source, name, "v1")
+    recognizer = _recognizer(source, name, "v2")
+    unversioned = _classifier(source, _name("plain"), version=None)
+
+    assert classifier == (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
+                          f"document-classifier/{name}/version/v1")
+    assert recognizer == (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
+                          f"entity-recognizer/{name}/version/v2")
+    assert "/version/" not in unversioned
+    model = source.client("comprehend").meta.service_model
+    for shape, arn in (("DocumentClassifierArn", classifier), ("DocumentClassifierArn",
+                        unversioned), ("EntityRecognizerArn", recognizer),
+                       ("ComprehendModelArn", classifier)):
+        assert re.fullmatch(model.shape_for(shape).metadata["pattern"], arn), (shape, arn)
+
+
+@pytest.mark.parametrize("name", ["under_score", "-leading", "trailing-", "x" * 64, "sp ace"])
+def test_invalid_names_are_refused(source, name):
+    assert _code(lambda: _classifier(source, name)) == "ValidationException"
+    assert _code(lambda: _classifier(source, _name(), version=name)) == "ValidationException"
+
+
+def test_a_name_and_version_exist_once(source):
+    name = _name()
+    _classifier(source, name, "v1")
+    error = _error(lambda: _classifier(source, name, "v1"))
+    assert error.response["Error"]["Code"] == "ResourceInUseException"
+    assert _classifier(source, name, "v2").endswith(f"{name}/version/v2")
+
+
+def test_unknown_models_are_not_found(source, target):
+    missing = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
+               f"document-classifier/{_name()}/version/v1")
+    comprehend = source.client("comprehend")
+    calls = [lambda: comprehend.describe_document_classifier(DocumentClassifierArn=missing),
+             lambda: comprehend.delete_document_classifier(DocumentClassifierArn=missing),
+             lambda: comprehend.stop_training_document_classifier(DocumentClassifierArn=missing),
+             lambda: comprehend.put_resource_policy(ResourceArn=missing,
+                                                    ResourcePolicy=_policy(TARGET_ACCOUNT)),
+             lambda: comprehend.describe_resource_policy(ResourceArn=missing),
+             lambda: comprehend.list_tags_for_resource(ResourceArn=missing)]
+    assert [_code(call) for call in calls] == ["ResourceNotFoundException"] * len(calls)
+    # Another account's model is not visible either.
+    existing = _classifier(source, _name())
+    assert _code(lambda: _describe(target, existing)) == "ResourceNotFoundException"
+
+
+def test_tags_are_recorded(source):
+    arn = _classifier(source, _name(), Tags=[{"Key": "team", "Value": "nlp"}])
+    tags = source.client("comprehend").list_tags_for_resource(ResourceArn=arn)["Tags"]
+    assert tags == [{"Key": "team", "Value": "nlp"}]
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+
+def test_classifier_goes_submitted_training_trained(source):
+    arn = _classifier(source, _name(), Mode="MULTI_LABEL", ModelKmsKeyId="alias/models")
+
+    seen = _statuses_until(source, arn, {"TRAINED"})
+
+    assert seen == ["SUBMITTED", "TRAINING", "TRAINED"] or seen == ["TRAINING", "TRAINED"]
+    props = _describe(source, arn)
+    assert props["VersionName"] == "v1" and props["LanguageCode"] == "en"
+    assert props["Mode"] == "MULTI_LABEL" and props["ModelKmsKeyId"] == "alias/models"
+    assert props["DataAccessRoleArn"] == ROLE
+    assert props["SubmitTime"] <= props["TrainingStartTime"] < props["TrainingEndTime"]
+    assert "ClassifierMetadata" in props and "SourceModelArn" not in props
+
+
+def test_recognizer_is_not_trained_at_once(source):
+    arn = _recognizer(source, _name("rec"))
+    assert _describe(source, arn)["Status"] in ("SUBMITTED", "TRAINING")
+    assert _trained(source, arn)["RecognizerMetadata"]["EntityTypes"][0]["Type"] == "PART"
+
+
+def test_named_model_ends_in_error_with_its_message(local_cloud, source):
+    name = _name("doomed")
+    local_cloud.control("comprehend", "fail", model_name=name, message="No labels found")
+    arn = _classifier(source, name)
+
+    assert _statuses_until(source, arn, {"IN_ERROR", "TRAINED"})[-1] == "IN_ERROR"
+    assert _describe(source, arn)["Message"] == "No labels found"
+
+
+def test_durations_per_model_name(local_cloud, source):
+    slow = _name("slow")
+    local_cloud.control("comprehend", "configure", models={slow: {"training_s": 30}})
+    quick_arn, slow_arn = _classifier(source, _name("quick")), _classifier(source, slow)
+    _trained(source, quick_arn)
+    assert _describe(source, slow_arn)["Status"] == "TRAINING"
+
+
+def test_stop_training_ends_stopped(local_cloud, source):
+    name = _name("stop")
+    local_cloud.control("comprehend", "configure", models={name: {"training_s": 30}})
+    arn = _classifier(source, name)
+    source.client("comprehend").stop_training_document_classifier(DocumentClassifierArn=arn)
+
+    assert _statuses_until(source, arn, {"STOPPED"}) == ["STOP_REQUESTED", "STOPPED"]
+
+
+def test_delete_only_in_a_terminal_state_and_then_gone(source):
+    comprehend = source.client("comprehend")
+    arn = _classifier(source, _name())
+    assert _code(lambda: comprehend.delete_document_classifier(
+        DocumentClassifierArn=arn)) == "ResourceInUseException"
+    _trained(source, arn)
+    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT))
+
+    comprehend.delete_document_classifier(DocumentClassifierArn=arn)
+
+    assert _describe(source, arn)["Status"] == "DELETING"
+    time.sleep(FAST["deleting_s"] + 0.1)
+    assert _code(lambda: _describe(source, arn)) == "ResourceNotFoundException"
+    assert _code(lambda: comprehend.describe_resource_policy(
+        ResourceArn=arn)) == "ResourceNotFoundException"
+
+
+def test_list_filters_by_name_and_status(source):
+    name = _name("listed")
+    first = _classifier(source, name, "v1")
+    _trained(source, first)
+    _classifier(source, name, "v2")
+    listed = source.client("comprehend").list_document_classifiers(
+        Filter={"DocumentClassifierName": name})["DocumentClassifierPropertiesList"]
+    assert sorted(p["VersionName"] for p in listed) == ["v1", "v2"]
+    trained = source.client("comprehend").list_document_classifiers(
+        Filter={"Status": "TRAINED"})["DocumentClassifierPropertiesList"]
+    assert first in [p["DocumentClassifierArn"] for p in trained]
+
+
+# --- resource policies --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("policy", [
+    "not json",
+    json.dumps({"Statement": []}),
+    _policy(TARGET_ACCOUNT, action="comprehend:*"),
+    _policy(TARGET_ACCOUNT, action=["comprehend:ImportModel", "comprehend:DescribeDocumentClassifier"]),
+    json.dumps({"Statement": [{"Effect": "Allow", "Action": "comprehend:ImportModel"}]}),
+    _policy("not-a-principal"),
+])
+def test_invalid_policies_are_refused(source, policy):
+    arn = _classifier(source, _name())
+    error = _error(lambda: source.client("comprehend").put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=policy))
+    assert error.response["Error"]["Code"] == "InvalidRequestException"
+
+
+def test_policy_revisions_are_checked(source):
+    comprehend = source.client("comprehend")
+    arn = _classifier(source, _name())
+    first = comprehend.put_resource_policy(ResourceArn=arn,
+                                           ResourcePolicy=_policy(TARGET_ACCOUNT))
+    first_revision = first["PolicyRevisionId"]
+    assert re.fullmatch("[0-9A-Fa-f]+", first_revision)
+
+    second = comprehend.put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT),
+        PolicyRevisionId=first_revision)["PolicyRevisionId"]
+    stale = _error(lambda: comprehend.put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT),
+        PolicyRevisionId=first_revision))
+
+    assert second != first_revision
+    assert stale.response["Error"]["Code"] == "InvalidRequestException"
+    assert "revision" in stale.response["Error"]["Message"].lower()
+    described = comprehend.describe_resource_policy(ResourceArn=arn)
+    assert described["PolicyRevisionId"] == second
+    assert json.loads(described["ResourcePolicy"]) == json.loads(
+        _policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT))
+    assert described["CreationTime"] <= described["LastModifiedTime"]
+    assert _code(lambda: comprehend.delete_resource_policy(
+        ResourceArn=arn, PolicyRevisionId=first_revision)) == "InvalidRequestException"
+    comprehend.delete_resource_policy(ResourceArn=arn, PolicyRevisionId=second)
+    assert _code(lambda: comprehend.describe_resource_policy(
+        ResourceArn=arn)) == "ResourceNotFoundException"
+
+
+def test_first_policy_with_a_revision_id_is_refused(source):
+    arn = _classifier(source, _name())
+    assert _code(lambda: source.client("comprehend").put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT),
+        PolicyRevisionId="abc123")) == "InvalidRequestException"
+
+
+# --- ImportModel --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("principal", [TARGET_ACCOUNT, f"arn:aws:iam::{TARGET_ACCOUNT}:root",
+                                       TARGET_ROLE])
+def test_import_allowed_for_the_account_or_its_exact_role(source, target, principal):
+    source_arn = _shared(source, principal)
+    new_name = _name("copy")
+
+    copy_arn = target.client("comprehend").import_model(
+        SourceModelArn=source_arn, ModelName=new_name, VersionName="v1",
+        Tags=[{"Key": "copied", "Value": "yes"}])["ModelArn"]
+
+    assert copy_arn == (f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:"
+                        f"document-classifier/{new_name}/version/v1")
+    assert _describe(target, copy_arn)["Status"] in ("SUBMITTED", "TRAINING")
+    props = _trained(target, copy_arn)
+    assert props["SourceModelArn"] == source_arn
+    assert props["LanguageCode"] == "en"
+    assert target.client("comprehend").list_tags_for_resource(
+        ResourceArn=copy_arn)["Tags"] == [{"Key": "copied", "Value": "yes"}]
+
+
+def test_import_name_defaults_to_the_source_name(source, target):
+    source_arn = _shared(source, TARGET_ACCOUNT)
+    copy_arn = target.client("comprehend").import_model(SourceModelArn=source_arn)["ModelArn"]
+    source_name = source_arn.split("/")[1]
+    assert copy_arn == f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:document-classifier/{source_name}"
+
+
+@pytest.mark.parametrize("principals", [
+    (OUTSIDER_ACCOUNT,),  # another account
+    (f"arn:aws:iam::{TARGET_ACCOUNT}:role/someone-else",),  # another role of the account
+])
+def test_import_refused_when_the_policy_does_not_name_the_caller(source, target, principals):
+    source_arn = _shared(source, *principals)
+    error = _error(lambda: target.client("comprehend").import_model(SourceModelArn=source_arn))
+    assert error.response["Error"]["Code"] == "AccessDeniedException"
+    assert "comprehend:ImportModel" in error.response["Error"]["Message"]
+
+
+def test_import_refused_for_an_outsider_and_without_policy(source, target, outsider):
+    shared = _shared(source, TARGET_ACCOUNT)
+    unshared = _classifier(source, _name())
+    _trained(source, unshared)
+
+    assert _code(lambda: outsider.client("comprehend").import_model(
+        SourceModelArn=shared)) == "AccessDeniedException"
+    assert _code(lambda: target.client("comprehend").import_model(
+        SourceModelArn=unshared)) == "AccessDeniedException"
+
+
+def test_an_explicit_deny_wins(source, target):
+    arn = _shared(source, TARGET_ACCOUNT)
+    policy = json.loads(_policy(TARGET_ACCOUNT))
+    policy["Statement"].append({"Effect": "Deny", "Action": "comprehend:ImportModel",
+                                "Principal": {"AWS": TARGET_ROLE}, "Resource": "*"})
+    source.client("comprehend").put_resource_policy(ResourceArn=arn,
+                                                    ResourcePolicy=json.dumps(policy))
+    assert _code(lambda: target.client("comprehend").import_model(
+        SourceModelArn=arn)) == "AccessDeniedException"
+
+
+def test_same_account_import_needs_no_policy(source):
+    arn = _classifier(source, _name())
+    _trained(source, arn)
+    copy = source.client("comprehend").import_model(SourceModelArn=arn, ModelName=_name("own"))
+    assert _trained(source, copy["ModelArn"])["SourceModelArn"] == arn
+
+
+def test_import_of_an_untrained_model_is_refused(local_cloud, source, target):
+    name = _name("training")
+    local_cloud.control("comprehend", "configure", models={name: {"training_s": 30}})
+    arn = _classifier(source, name)
+    source.client("comprehend").put_resource_policy(ResourceArn=arn,
+                                                    ResourcePolicy=_policy(TARGET_ACCOUNT))
+    error = _error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
+    assert error.response["Error"]["Code"] == "InvalidRequestException"
+    assert "only a TRAINED" in error.response["Error"]["Message"]
+
+
+def test_import_name_clash_is_resource_in_use(source, target):
+    arn = _shared(source, TARGET_ACCOUNT)
+    comprehend = target.client("comprehend")
+    name = _name("clash")
+    comprehend.import_model(SourceModelArn=arn, ModelName=name, VersionName="v1")
+    assert _code(lambda: comprehend.import_model(
+        SourceModelArn=arn, ModelName=name, VersionName="v1")) == "ResourceInUseException"
+
+
+def test_import_from_another_region_is_refused(source, target):
+    arn = _shared(source, TARGET_ACCOUNT).replace(REGION, "eu-west-1")
+    error = _error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
+    assert error.response["Error"]["Code"] == "InvalidRequestException"
+    assert "Region" in error.response["Error"]["Message"]
+
+
+def test_import_of_a_missing_model_is_not_found(target):
+    missing = f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/gone/version/v1"
+    assert _code(lambda: target.client("comprehend").import_model(
+        SourceModelArn=missing)) == "ResourceNotFoundException"
+
+
+def test_import_can_end_in_error(local_cloud, source, target):
+    arn = _shared(source, TARGET_ACCOUNT)
+    copy_name = _name("badcopy")
+    local_cloud.control("comprehend", "fail", model_name=copy_name, message="KMS key disabled",
+                        on="import")
+    copy = target.client("comprehend").import_model(SourceModelArn=arn, ModelName=copy_name)
+    assert _statuses_until(target, copy["ModelArn"], {"IN_ERROR", "TRAINED"})[-1] == "IN_ERROR"
+    assert _describe(target, copy["ModelArn"])["Message"] == "KMS key disabled"
+
+
+def test_recognizer_import(source, target):
+    arn = _recognizer(source, _name("rec"))
+    _trained(source, arn)
+    source.client("comprehend").put_resource_policy(ResourceArn=arn,
+                                                    ResourcePolicy=_policy(TARGET_ROLE))
+    copy = target.client("comprehend").import_model(SourceModelArn=arn)["ModelArn"]
+    assert ":entity-recognizer/" in copy
+    assert _trained(target, copy)["SourceModelArn"] == arn
+
+
+# --- throttling and counters --------------------------------------------------------------------
+
+def test_throttling_at_rate_one_and_zero(local_cloud, source):
+    comprehend = source.client("comprehend", config=NO_RETRIES)
+    local_cloud.control("comprehend", "configure", throttle_probability=1.0)
+    error = _error(lambda: comprehend.list_document_classifiers())
+    assert error.response["Error"]["Code"] == "TooManyRequestsException"
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    local_cloud.control("comprehend", "configure", throttle_probability=0.0)
+    comprehend.list_document_classifiers()
+
+    ops = local_cloud.control("comprehend", "stats", account=SOURCE_ACCOUNT)[
+        "accounts"][SOURCE_ACCOUNT]["operations"]
+    assert ops["ListDocumentClassifiers"] == {"calls": 2, "throttled": 1}
+
+
+def test_throttling_limited_to_operations_and_accounts(local_cloud, source, target):
+    local_cloud.control("comprehend", "configure", throttle_probability=1.0,
+                        throttle_operations=["ImportModel"], throttle_accounts=[TARGET_ACCOUNT])
+    arn = _classifier(source, _name())  # other operations pass
+    assert _code(lambda: source.client("comprehend", config=NO_RETRIES).import_model(
+        SourceModelArn=arn)) != "TooManyRequestsException"
+    assert _code(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
+        SourceModelArn=arn)) == "TooManyRequestsException"
+
+
+def test_max_calls_per_second(local_cloud, source):
+    local_cloud.control("comprehend", "configure", throttle_max_per_second=2)
+    comprehend = source.client("comprehend", config=NO_RETRIES)
+    comprehend.list_document_classifiers()
+    comprehend.list_document_classifiers()
+    assert _code(comprehend.list_document_classifiers) == "TooManyRequestsException"
+    comprehend.list_entity_recognizers()  # each operation has its own budget
+    time.sleep(0.6)
+    comprehend.list_document_classifiers()  # the bucket refilled
+
+
+def test_botocore_retries_throttled_calls(local_cloud, source):
+    local_cloud.control("comprehend", "configure", throttle_max_per_second=5)
+    comprehend = source.client("comprehend", config=Config(
+        retries={"mode": "standard", "total_max_attempts": 10}))
+    for _ in range(8):
+        comprehend.list_document_classifiers()
+    counted = local_cloud.control("comprehend", "stats")["accounts"][SOURCE_ACCOUNT]
+    assert counted["operations"]["ListDocumentClassifiers"]["calls"] > 8
+    assert counted["throttled"] >= 1
+
+
+def test_counters_per_account_and_operation(local_cloud, source, target):
+    arn = _shared(source, TARGET_ACCOUNT)
+    target.client("comprehend").import_model(SourceModelArn=arn)
+    _error(lambda: source.client("comprehend").import_model(
+        SourceModelArn=arn.replace("/version/v1", "/version/v9")))
+
+    counted = local_cloud.control("comprehend", "stats")["accounts"]
+    assert counted[TARGET_ACCOUNT]["operations"] == {"ImportModel": {"calls": 1, "throttled": 0}}
+    assert counted[TARGET_ACCOUNT]["imports"] == 1
+    assert counted[SOURCE_ACCOUNT]["operations"]["CreateDocumentClassifier"]["calls"] == 1
+    assert counted[SOURCE_ACCOUNT]["operations"]["PutResourcePolicy"]["calls"] == 1
+    assert counted[SOURCE_ACCOUNT]["imports"] == 0
+    local_cloud.control("comprehend", "reset")
+    assert local_cloud.control("comprehend", "stats") == {"accounts": {}}
+
+
+def test_refused_imports_are_counted(local_cloud, source, outsider):
+    arn = _shared(source, TARGET_ACCOUNT)
+    _error(lambda: outsider.client("comprehend").import_model(SourceModelArn=arn))
+    counted = local_cloud.control("comprehend", "stats", account=OUTSIDER_ACCOUNT)["accounts"]
+    assert counted[OUTSIDER_ACCOUNT]["imports_refused"] == 1
+
+
+def test_control_routes_refuse_unknown_settings(local_cloud):
+    with pytest.raises(Exception, match="unknown settings"):
+        local_cloud.control("comprehend", "configure", training_seconds=1)
+
+
+# --- CloudTrail events on the default bus --------------------------------------------------------
+
+def _queue_on_default_bus(session: boto3.Session, pattern: dict[str, Any]) -> str:
+    sqs, events = session.client("sqs"), session.client("events")
+    url = sqs.create_queue(QueueName=_name("trail"))["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = _name("rule")
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
+    return str(url)
+
+
+def _received(session: boto3.Session, url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    sqs = session.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                       WaitTimeSeconds=1).get("Messages", [])
+        if messages:
+            return [json.loads(m["Body"]) for m in messages]
+    raise AssertionError("no event arrived")
+
+
+def test_import_puts_a_cloudtrail_event_on_the_default_bus(source, target):
+    url = _queue_on_default_bus(target, {
+        "source": ["aws.comprehend"], "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventName": ["ImportModel"]}})
+    arn = _shared(source, TARGET_ACCOUNT)
+    copy_name = _name("evt")
+
+    copy_arn = target.client("comprehend").import_model(
+        SourceModelArn=arn, ModelName=copy_name, Tags=[{"Key": "k", "Value": "v"}])["ModelArn"]
+
+    (event,) = _received(target, url)
+    detail = event["detail"]
+    assert event["source"] == "aws.comprehend"
+    assert detail["eventSource"] == "comprehend.amazonaws.com"
+    assert detail["eventName"] == "ImportModel" and detail["awsRegion"] == REGION
+    assert detail["requestParameters"] == {"sourceModelArn": arn, "modelName": copy_name,
+                                           "tags": [{"key": "k", "value": "v"}]}
+    assert detail["responseElements"] == {"modelArn": copy_arn}
+    assert detail["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] == TARGET_ROLE
+    assert detail["recipientAccountId"] == TARGET_ACCOUNT
+    assert detail["eventID"] and detail["eventTime"].endswith("Z")
+
+
+def test_create_puts_a_cloudtrail_event(source):
+    url = _queue_on_default_bus(source, {"source": ["aws.comprehend"],
+                                         "detail": {"eventName": ["CreateDocumentClassifier"]}})
+    name = _name("evt")
+    arn = _classifier(source, name)
+    (event,) = _received(source, url)
+    assert event["detail"]["requestParameters"]["documentClassifierName"] == name
+    assert event["detail"]["requestParameters"]["versionName"] == "v1"
+    assert event["detail"]["requestParameters"]["languageCode"] == "en"
+    assert event["detail"]["responseElements"] == {"documentClassifierArn": arn}
+
+
+# --- the project's "done when" scenario, as a plain boto3 script with the profiles ----------------
+
+SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    import boto3
+    from botocore.exceptions import ClientError
+
+    def wait_trained(client, arn):
+        for _ in range(200):
+            status = client.describe_document_classifier(
+                DocumentClassifierArn=arn)["DocumentClassifierProperties"]["Status"]
+            if status == "TRAINED":
+                return
+            time.sleep(0.05)
+        sys.exit(f"{arn} not TRAINED: {status}")
+
+    name = sys.argv[1]
+    source = boto3.Session(profile_name="source").client("comprehend")
+    target = boto3.Session(profile_name="target").client("comprehend")
+    outsider = boto3.Session(profile_name="outsider").client("comprehend")
+    arn = source.create_document_classifier(
+        DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
+        DataAccessRoleArn="arn:aws:iam::111111111111:role/data",
+        InputDataConfig={"S3Uri": "s3://bucket/train.csv"})["DocumentClassifierArn"]
+    wait_trained(source, arn)
+    source.put_resource_policy(ResourceArn=arn, ResourcePolicy=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "comprehend:ImportModel", "Resource": "*",
+            "Principal": {"AWS": ["arn:aws:iam::222222222222:root"]}}]}))
+    copy = target.import_model(SourceModelArn=arn)["ModelArn"]
+    wait_trained(target, copy)
+    try:
+        outsider.import_model(SourceModelArn=arn)
+        sys.exit("the outsider imported the model")
+    except ClientError as error:
+        print(json.dumps({"copy": copy, "outsider": error.response["Error"]["Code"]}))
+""")
+
+
+def test_done_when_scenario_with_the_profiles(local_cloud):
+    name = _name("done")
+    result = subprocess.run([sys.executable, "-c", SCRIPT, name], capture_output=True,
+                            text=True, timeout=60, env=dict(os.environ), check=False)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome == {"copy": f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:"
+                               f"document-classifier/{name}",
+                       "outsider": "AccessDeniedException"}
