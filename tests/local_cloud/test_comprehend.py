@@ -64,9 +64,9 @@ def _recognizer(session: boto3.Session, name: str, version: str = "v1") -> str:
 def _describe(session: boto3.Session, arn: str) -> dict[str, Any]:
     comprehend = session.client("comprehend")
     if ":entity-recognizer/" in arn:
-        return comprehend.describe_entity_recognizer(  # type: ignore[no-any-return]
+        return comprehend.describe_entity_recognizer(
             EntityRecognizerArn=arn)["EntityRecognizerProperties"]
-    return comprehend.describe_document_classifier(  # type: ignore[no-any-return]
+    return comprehend.describe_document_classifier(
         DocumentClassifierArn=arn)["DocumentClassifierProperties"]
 
 
@@ -256,7 +256,8 @@ def test_list_filters_by_name_and_status(source):
     "not json",
     json.dumps({"Statement": []}),
     _policy(TARGET_ACCOUNT, action="comprehend:*"),
-    _policy(TARGET_ACCOUNT, action=["comprehend:ImportModel", "comprehend:DescribeDocumentClassifier"]),
+    _policy(TARGET_ACCOUNT,
+            action=["comprehend:ImportModel", "comprehend:DescribeDocumentClassifier"]),
     json.dumps({"Statement": [{"Effect": "Allow", "Action": "comprehend:ImportModel"}]}),
     _policy("not-a-principal"),
 ])
@@ -330,7 +331,8 @@ def test_import_name_defaults_to_the_source_name(source, target):
     source_arn = _shared(source, TARGET_ACCOUNT)
     copy_arn = target.client("comprehend").import_model(SourceModelArn=source_arn)["ModelArn"]
     source_name = source_arn.split("/")[1]
-    assert copy_arn == f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:document-classifier/{source_name}"
+    assert copy_arn == (f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:"
+                        f"document-classifier/{source_name}")
 
 
 @pytest.mark.parametrize("principals", [
@@ -610,3 +612,43 @@ def test_done_when_scenario_with_the_profiles(local_cloud):
     assert outcome == {"copy": f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:"
                                f"document-classifier/{name}",
                        "outsider": "AccessDeniedException"}
+
+
+def test_stop_requested_too_late_ends_trained(local_cloud, source):
+    local_cloud.control("comprehend", "configure", stopping_s=30)
+    arn = _classifier(source, _name("late"))
+    _statuses_until(source, arn, {"TRAINING"})
+    source.client("comprehend").stop_training_document_classifier(DocumentClassifierArn=arn)
+
+    assert _statuses_until(source, arn, {"TRAINED", "STOPPED"}) == ["STOP_REQUESTED", "TRAINED"]
+
+
+def test_a_failing_event_bus_never_fails_the_api_call(monkeypatch):
+    from moto.events.models import EventsBackend
+
+    from local_cloud import comprehend
+
+    def broken(self, entries):
+        raise RuntimeError("bus down")
+
+    monkeypatch.setattr(EventsBackend, "put_events", broken)
+    comprehend._announce(SOURCE_ACCOUNT, REGION, "ImportModel", {"modelArn": "arn"})
+
+
+def test_policy_evaluation_of_roles_and_conditions():
+    from local_cloud.comprehend import Caller, may_import
+
+    arn = f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/m/version/v1"
+    role = Caller(account=TARGET_ACCOUNT, role_arn=TARGET_ROLE,
+                  session_arn=f"arn:aws:sts::{TARGET_ACCOUNT}:assumed-role/{LOCAL_ROLE}/s")
+    root = Caller(account=TARGET_ACCOUNT)
+    conditional = json.dumps({"Statement": [{
+        "Effect": "Allow", "Action": "comprehend:ImportModel", "Principal": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": TARGET_ACCOUNT}}}]})
+
+    assert may_import(_policy(TARGET_ROLE), role, arn)
+    assert not may_import(_policy(TARGET_ROLE), root, arn)  # a role does not stand for its account
+    assert may_import(_policy(TARGET_ACCOUNT), role, arn)  # the account stands for its roles
+    assert may_import(conditional, root, arn)
+    assert not may_import(conditional, Caller(account=OUTSIDER_ACCOUNT), arn)
+    assert not may_import(None, role, arn)
