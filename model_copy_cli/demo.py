@@ -1,0 +1,92 @@
+"""`model-copy demo`: a classifier trained in account A and copied to B, on the local cloud.
+
+Always leaves the local cloud stopped, also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from typing import Any
+
+import boto3
+
+from local_cloud import launcher
+from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from model_copy_cli import copy, local
+from model_copy_cli.errors import CliError
+from model_copy_cli.follow import follow
+from model_copy_cli.progress import TRAINED_STATUSES
+
+DEMO_MODEL = "demo-classifier"
+DEMO_VERSION = "v1"
+# The local cloud never reads training data; the bucket is made up.
+DEMO_INPUT = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://model-copy-demo/train.csv"}
+TRAINING_TIMEOUT_S = 120.0
+
+
+def _say(as_json: bool, line: str) -> None:
+    print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
+
+
+def _create_classifier(session: boto3.Session) -> str:
+    response = session.client("comprehend").create_document_classifier(
+        DocumentClassifierName=DEMO_MODEL, VersionName=DEMO_VERSION, LanguageCode="en",
+        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/model-copy-demo-data",
+        InputDataConfig=DEMO_INPUT)
+    return str(response["DocumentClassifierArn"])
+
+
+def _wait_trained(session: boto3.Session, arn: str, as_json: bool) -> dict[str, Any]:
+    comprehend = session.client("comprehend")
+    started, last = time.monotonic(), None
+    while True:
+        props = comprehend.describe_document_classifier(
+            DocumentClassifierArn=arn)["DocumentClassifierProperties"]
+        if props["Status"] != last:
+            last = props["Status"]
+            _say(as_json, f"[{time.monotonic() - started:7.1f}s] {DEMO_MODEL}  {last}")
+        if props["Status"] not in ("SUBMITTED", "TRAINING"):
+            return dict(props)
+        if time.monotonic() - started > TRAINING_TIMEOUT_S:
+            raise CliError(f"the demo model was still {last} after {TRAINING_TIMEOUT_S:.0f}s")
+        time.sleep(0.3)
+
+
+def run_demo(as_json: bool = False) -> int:
+    # A fresh state dir of its own, so a demo never disturbs `model-copy local up`.
+    directory = local.state_dir() / "demo"
+    if local.running(directory) is None:
+        shutil.rmtree(directory, ignore_errors=True)
+    # A free port unless one is asked for: 4566 may be taken by `local up`.
+    port = local.default_port() if "MODEL_COPY_LOCAL_PORT" in os.environ else None
+    started = time.monotonic()
+    try:
+        _say(as_json, "starting the local cloud and deploying both sides ...")
+        try:
+            state = local.up(directory, port=port or launcher.free_port(),
+                             durations=local.DEMO_DURATIONS)
+        except (RuntimeError, OSError) as problem:
+            raise CliError(f"the local cloud did not start: {problem}") from None
+        _say(as_json, f"local cloud at {state.endpoint}; source {SOURCE_ACCOUNT}, "
+                      f"target {TARGET_ACCOUNT}")
+        source = boto3.Session(profile_name="source", region_name=REGION)
+        arn = _create_classifier(source)
+        _say(as_json, f"created {arn}; training ...")
+        trained = _wait_trained(source, arn, as_json)
+        if trained["Status"] not in TRAINED_STATUSES:
+            raise CliError(f"model is {trained['Status']}: {trained.get('Message', '')}")
+        request = copy.check_request(arn, [TARGET_ACCOUNT], None, None)
+        if state.state_machine_arn is None:
+            raise CliError("the demo pipeline did not deploy; see " f"{directory / 'server.log'}")
+        pipe = copy.Pipeline(session=source, state_machine_arn=state.state_machine_arn,
+                             local=True)
+        execution_arn = copy.start_copy(pipe, request)
+        code = follow(pipe, execution_arn, as_json)  # the same flow as `copy`
+        _say(as_json, f"demo took {time.monotonic() - started:.1f}s")
+        return code
+    finally:
+        local.down(directory)
+        _say(as_json, "local cloud stopped")

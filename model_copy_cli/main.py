@@ -1,0 +1,164 @@
+"""model-copy: copy trained Amazon Comprehend custom models between AWS accounts.
+
+Exit codes: 0 done (every target TRAINED), 1 the copy or the local cloud failed,
+2 the command line or its values are wrong (nothing was started), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from model_copy_cli import copy, local, report
+from model_copy_cli.demo import run_demo
+from model_copy_cli.errors import USAGE, CliError
+from model_copy_cli.follow import follow
+
+INTERRUPTED = 130  # as shells report a SIGINT
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true",
+                        help="print one JSON document (progress lines go to stderr)")
+    aws = argparse.ArgumentParser(add_help=False)
+    aws.add_argument("--profile", help="AWS profile of the source account")
+    aws.add_argument("--region", help="AWS Region of the pipeline")
+    aws.add_argument("--state-machine-arn", help="the copy state machine (default: the output "
+                     f"StateMachineArn of stack {copy.SOURCE_STACK})")
+    aws.add_argument("--cloud", choices=("auto", "local", "aws"), default="auto",
+                     help="auto: the local cloud when it runs, else AWS (default)")
+
+    parser = argparse.ArgumentParser(prog="model-copy", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    local_cmd = commands.add_parser("local", help="the embedded local cloud")
+    local_actions = local_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = local_actions.add_parser("up", parents=[common],
+                                  help="start it in the background and deploy both sides")
+    up.add_argument("--port", type=int, help="default MODEL_COPY_LOCAL_PORT or 4566")
+    local_actions.add_parser("down", parents=[common], help="stop it")
+    local_actions.add_parser("status", parents=[common], help="is it running, what is deployed")
+
+    copy_cmd = commands.add_parser("copy", parents=[common, aws],
+                                   help="copy a model version to other accounts and follow it")
+    copy_cmd.add_argument("source_model_arn", metavar="SOURCE_MODEL_ARN")
+    copy_cmd.add_argument("--to", dest="targets", action="append", required=True,
+                          metavar="ACCOUNT", help="target account id (repeatable)")
+    copy_cmd.add_argument("--name", help="model name in the target (default: the source's)")
+    copy_cmd.add_argument("--version-name", help="version name in the target")
+    copy_cmd.add_argument("--no-wait", action="store_true", help="start it and return")
+    copy_cmd.add_argument("--poll-seconds", type=float, default=None, help=argparse.SUPPRESS)
+
+    status = commands.add_parser("status", parents=[common, aws], help="one copy in detail")
+    status.add_argument("execution", nargs="?", metavar="EXECUTION_ARN_OR_NAME",
+                        help="default: the latest copy")
+
+    history = commands.add_parser("history", parents=[common, aws], help="past copies")
+    history.add_argument("--limit", type=int, default=10)
+
+    commands.add_parser("demo", parents=[common],
+                        help="the whole copy on the local cloud, then stop it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # argparse already printed the usage problem
+        return int(stop.code or 0)
+    try:
+        return _dispatch(args)
+    except CliError as problem:
+        report.error(str(problem))
+        return problem.exit_code
+    except KeyboardInterrupt:
+        report.error("interrupted")
+        return INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "local":
+        return _local(args)
+    if args.command == "copy":
+        return _copy(args)
+    if args.command == "status":
+        return _status(args)
+    if args.command == "history":
+        return _history(args)
+    return run_demo(as_json=args.json)
+
+
+def _local(args: argparse.Namespace) -> int:
+    if args.action == "down":
+        was_running = local.down()
+        if args.json:
+            report.emit_json({"stopped": was_running, "stateDir": str(local.state_dir())})
+        else:
+            print("local cloud stopped" if was_running else "local cloud was not running")
+        return 0
+    if args.action == "up":
+        try:
+            state = local.up(port=args.port)
+        except (RuntimeError, OSError) as problem:
+            raise CliError(f"the local cloud did not start: {problem}") from None
+    else:
+        state = local.status()
+    if args.json:
+        report.emit_json(state.document())
+    else:
+        print("\n".join(state.lines()))
+    return 0
+
+
+def _pipeline(args: argparse.Namespace) -> copy.Pipeline:
+    return copy.find_pipeline(args.cloud, args.profile, args.region, args.state_machine_arn)
+
+
+def _copy(args: argparse.Namespace) -> int:
+    # Checked before any AWS call: a typo costs nothing and says what is wrong.
+    request = copy.check_request(args.source_model_arn, args.targets, args.name,
+                                 args.version_name)
+    pipe = _pipeline(args)
+    execution_arn = copy.start_copy(pipe, request)
+    if args.no_wait:
+        if args.json:
+            report.emit_json({"executionArn": execution_arn, "status": "RUNNING"})
+        else:
+            print(f"started {execution_arn}\nfollow it with: model-copy status "
+                  f"{execution_arn.rsplit(':', 1)[-1]}")
+        return 0
+    return follow(pipe, execution_arn, args.json, args.poll_seconds)
+
+
+def _status(args: argparse.Namespace) -> int:
+    pipe = _pipeline(args)
+    execution_arn = copy.execution_arn_for(pipe, args.execution)
+    summary = copy.summarize(copy.describe(pipe, execution_arn))
+    progress = copy.read_progress(pipe, execution_arn)
+    if args.json:
+        report.emit_json({**summary, "progress": report.copy_document(execution_arn, progress)})
+    else:
+        print(report.history_row(summary))
+        print("\n".join(report.copy_summary(execution_arn, progress)))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1", USAGE)
+    pipe = _pipeline(args)
+    rows = [copy.summarize(copy.describe(pipe, e["executionArn"]))
+            for e in copy.list_executions(pipe, args.limit)]
+    if args.json:
+        report.emit_json({"stateMachineArn": pipe.state_machine_arn, "copies": rows})
+    elif not rows:
+        print("no copies yet: start one with `model-copy copy ARN --to ACCOUNT`")
+    else:
+        print("\n".join(report.history_row(row) for row in rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Turn a copy execution's history into where each target account stands.
+
+Pure: no AWS calls. `reduce_history(events)` folds the events that
+`stepfunctions:GetExecutionHistory` returns (dicts, as boto3 gives them) into a
+`CopyProgress`; the state names are those of statemachine/copy_model.asl.json.
+
+Inside the Map state the iterations of several targets interleave, so an event is
+attributed to a target by following `previousEventId` back to the state entry whose
+input names `target.account` (AWS and the local cloud both chain events that way).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    VALIDATING = "validating"
+    WAITING_FOR_TRAINING = "waiting for training"
+    SHARING = "sharing"
+    SHARED = "shared"
+    DELIVERED = "delivered"
+    IMPORTING = "importing"
+    TRAINED = "trained"
+    FAILED = "failed"
+
+
+TERMINAL_STAGES = frozenset({Stage.TRAINED, Stage.FAILED})
+TERMINAL_EXECUTION = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
+                      "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
+TRAINED_STATUSES = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
+# What each terminal state of a Map iteration means for its target.
+_TARGET_ENDS = frozenset({"TargetSucceeded", "TargetFailed", "TargetDidNotAnswer"})
+_DESCRIBE_STATES = frozenset({"DescribeDocumentClassifier", "DescribeEntityRecognizer"})
+
+
+@dataclass
+class TargetProgress:
+    account: str
+    stage: Stage = Stage.VALIDATING
+    since: datetime | None = None  # when the target entered this stage
+    model_status: str | None = None  # of the source model while waiting for training
+    target_model_arn: str | None = None
+    status: str | None = None  # the copy's Comprehend status (TRAINED, IN_ERROR...) or FAILED
+    import_seconds: float | None = None
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def label(self) -> str:
+        """One human phrase for the stage, the part a progress line shows."""
+        if self.stage is Stage.WAITING_FOR_TRAINING:
+            return f"waiting for training (model is {self.model_status or 'not trained yet'})"
+        if self.stage is Stage.SHARING:
+            return "sharing the model version"
+        if self.stage is Stage.SHARED:
+            return "shared; announcing to the target"
+        if self.stage is Stage.DELIVERED:
+            return "delivered; waiting for the target to import"
+        if self.stage is Stage.IMPORTING:
+            return "importing in the target account"
+        if self.stage is Stage.TRAINED:
+            return f"{self.status or 'TRAINED'}: {self.target_model_arn or '?'}"
+        if self.stage is Stage.FAILED:
+            return f"failed: {describe_failure(self.error, self.cause)}"
+        return "validating the request"
+
+    @property
+    def key(self) -> tuple[Stage, str | None]:
+        """What a progress line changes on."""
+        return (self.stage, self.model_status if self.stage is Stage.WAITING_FOR_TRAINING
+                else None)
+
+
+@dataclass
+class CopyProgress:
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    execution_status: str = "RUNNING"
+    error: str | None = None
+    cause: str | None = None
+    source_model_arn: str | None = None
+    model_status: str | None = None
+    targets: dict[str, TargetProgress] = field(default_factory=dict)
+    # event id -> target account, for attributing events inside the Map state
+    _owner: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.execution_status != "RUNNING"
+
+    @property
+    def succeeded(self) -> bool:
+        """Every target's copy TRAINED and the execution itself SUCCEEDED."""
+        return (self.execution_status == "SUCCEEDED" and bool(self.targets)
+                and all(t.stage is Stage.TRAINED for t in self.targets.values()))
+
+    def elapsed(self, at: datetime | None = None) -> float:
+        """Seconds from the execution's start to `at` (or its end)."""
+        end = at or self.ended_at
+        if self.started_at is None or end is None:
+            return 0.0
+        return max(0.0, (end - self.started_at).total_seconds())
+
+
+def describe_failure(error: str | None, cause: str | None) -> str:
+    """A failure as one line a user can act on."""
+    if error == "SourceModelNotTrained" and cause and " is " in cause:
+        # "<arn> is IN_ERROR: <message>" -> "model is IN_ERROR: <message>"
+        return "model is " + cause.split(" is ", 1)[1]
+    if error == "SourceModelNotFound":
+        return f"the source model does not exist: {cause or 'check the ARN and its version'}"
+    if cause and error:
+        return f"{error}: {cause}"
+    return cause or error or "no reason given"
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value.replace(" ", "T", 1).replace("Z", "+00:00"))
+    return None
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _accounts_of_input(value: Any) -> list[str]:
+    """Target accounts named by an execution input (manual or "Copy Model Requested")."""
+    if not isinstance(value, dict):
+        return []
+    body = value.get("detail") if isinstance(value.get("detail"), dict) else value
+    accounts = body.get("targetAccounts")
+    return [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
+
+
+class _Reducer:
+    def __init__(self, progress: CopyProgress) -> None:
+        self.p = progress
+
+    def target(self, account: str) -> TargetProgress:
+        if account not in self.p.targets:
+            self.p.targets[account] = TargetProgress(account=account, since=self.p.started_at)
+        return self.p.targets[account]
+
+    def move_all(self, stage: Stage, at: datetime | None, **changes: Any) -> None:
+        for target in self.p.targets.values():
+            if target.stage not in TERMINAL_STAGES:
+                self.move(target, stage, at, **changes)
+
+    @staticmethod
+    def move(target: TargetProgress, stage: Stage, at: datetime | None, **changes: Any) -> None:
+        if target.stage is not stage:
+            target.since = at
+        target.stage = stage
+        for name, value in changes.items():
+            setattr(target, name, value)
+
+    def apply(self, event: dict[str, Any]) -> None:
+        kind = str(event.get("type", ""))
+        at = parse_time(event.get("timestamp"))
+        event_id = int(event.get("id", 0))
+        owner = self.p._owner.get(int(event.get("previousEventId") or 0))
+        entered = event.get("stateEnteredEventDetails") or {}
+        exited = event.get("stateExitedEventDetails") or {}
+        # A state entered with a `target` in its input belongs to that target's iteration.
+        entered_input = _json(entered.get("input")) if entered else None
+        if isinstance(entered_input, dict) and isinstance(entered_input.get("target"), dict):
+            owner = entered_input["target"].get("account") or owner
+        if owner:
+            self.p._owner[event_id] = owner
+
+        if kind == "ExecutionStarted":
+            self.p.started_at = at
+            details = event.get("executionStartedEventDetails") or {}
+            execution_input = _json(details.get("input"))
+            for account in _accounts_of_input(execution_input):
+                self.target(account).since = at
+            if isinstance(execution_input, dict):
+                self.p.source_model_arn = execution_input.get("sourceModelArn")
+        elif kind in TERMINAL_EXECUTION:
+            self.finish(kind, at, event)
+        elif owner:
+            self.apply_to_target(self.target(owner), kind, at, entered, exited, event)
+        else:
+            self.apply_to_all(kind, at, entered, exited, event)
+
+    def apply_to_all(self, kind: str, at: datetime | None, entered: dict[str, Any],
+                     exited: dict[str, Any], event: dict[str, Any]) -> None:
+        name = exited.get("name") or entered.get("name")
+        if kind == "TaskStateExited" and name == "PrepareCopy":
+            plan = (_json(exited.get("output")) or {}).get("plan") or {}
+            # The plan is authoritative: it resolved defaults and tag-based targets.
+            for item in plan.get("targets") or []:
+                if isinstance(item, dict) and item.get("account"):
+                    self.target(str(item["account"]))
+            self.p.source_model_arn = plan.get("sourceModelArn") or self.p.source_model_arn
+        elif kind == "TaskSucceeded" and self._is_describe(event):
+            output = _json((event.get("taskSucceededEventDetails") or {}).get("output")) or {}
+            properties = (output.get("DocumentClassifierProperties")
+                          or output.get("EntityRecognizerProperties") or {})
+            self.p.model_status = properties.get("Status") or self.p.model_status
+            if self.p.model_status not in TRAINED_STATUSES:
+                self.move_all(Stage.WAITING_FOR_TRAINING, at, model_status=self.p.model_status)
+        elif kind == "WaitStateEntered" and name == "WaitForTraining":
+            self.move_all(Stage.WAITING_FOR_TRAINING, at, model_status=self.p.model_status)
+
+    @staticmethod
+    def _is_describe(event: dict[str, Any]) -> bool:
+        resource = (event.get("taskSucceededEventDetails") or {}).get("resource", "")
+        return str(resource).startswith(("describeDocumentClassifier", "describeEntityRecognizer"))
+
+    def apply_to_target(self, target: TargetProgress, kind: str, at: datetime | None,
+                        entered: dict[str, Any], exited: dict[str, Any],
+                        event: dict[str, Any]) -> None:
+        name = entered.get("name") or exited.get("name")
+        if kind.endswith("StateEntered") and name == "ShareWithTarget":
+            self.move(target, Stage.SHARING, at)
+        elif kind.endswith("StateEntered") and name == "AnnounceShareAndWait":
+            self.move(target, Stage.SHARED, at)
+        elif kind == "TaskSubmitted":
+            self.move(target, Stage.DELIVERED, at)
+        elif kind == "TaskHeartbeat":
+            # The target's "Model Import Started" arrives as a heartbeat (relay_outcome);
+            # histories that do not record heartbeats simply stay at DELIVERED.
+            self.move(target, Stage.IMPORTING, at)
+        elif kind in ("TaskFailed", "TaskTimedOut"):
+            details = (event.get("taskFailedEventDetails")
+                       or event.get("taskTimedOutEventDetails") or {})
+            target.error = details.get("error") or target.error
+            target.cause = details.get("cause") or target.cause
+        elif kind == "PassStateExited" and exited.get("name") in _TARGET_ENDS:
+            result = _json(exited.get("output")) or {}
+            if exited["name"] == "TargetSucceeded":
+                self.move(target, Stage.TRAINED, at, status=result.get("status"),
+                          target_model_arn=result.get("targetModelArn"),
+                          import_seconds=result.get("importSeconds"))
+            else:
+                self.move(target, Stage.FAILED, at, status="FAILED",
+                          error=result.get("error") or target.error,
+                          cause=result.get("cause") or target.cause)
+
+    def finish(self, kind: str, at: datetime | None, event: dict[str, Any]) -> None:
+        self.p.execution_status = TERMINAL_EXECUTION[kind]
+        self.p.ended_at = at
+        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+        self.p.error = details.get("error")
+        self.p.cause = details.get("cause")
+        if kind == "ExecutionTimedOut":
+            self.p.error = self.p.error or "States.Timeout"
+            self.p.cause = self.p.cause or "the copy execution ran out of time"
+        if kind == "ExecutionAborted":
+            self.p.error = self.p.error or "Aborted"
+            self.p.cause = self.p.cause or "the copy execution was stopped"
+        # Targets still on their way when the execution ends share the execution's reason.
+        self.move_all(Stage.FAILED, at, status="FAILED", error=self.p.error, cause=self.p.cause)
+
+
+def reduce_history(events: list[dict[str, Any]],
+                   progress: CopyProgress | None = None) -> CopyProgress:
+    """Fold history events (oldest first) into progress; pass `progress` to continue a fold."""
+    progress = progress or CopyProgress()
+    reducer = _Reducer(progress)
+    for event in sorted(events, key=lambda e: int(e.get("id", 0))):
+        reducer.apply(event)
+    return progress
