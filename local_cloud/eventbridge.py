@@ -708,8 +708,33 @@ def _shutdown() -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _flatten_event(node: Any, prefix: str = "",
+                   result: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Dotted paths to values, as moto's matcher expects, but an array of objects also
+    yields its members' fields (`tags.key` -> every tag's key): EventBridge matches a
+    pattern field against any element of such an array, which CloudTrail events rely on
+    (e.g. requestParameters.tags)."""
+    result = {} if result is None else result
+    if not isinstance(node, dict):
+        return result
+    for key, value in node.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value:
+            _flatten_event(value, path, result)
+            continue
+        result[path] = value
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for element in value:
+                for leaf, leaf_value in _flatten_event(element, path).items():
+                    values = leaf_value if isinstance(leaf_value, list) else [leaf_value]
+                    result.setdefault(leaf, []).extend(values)
+    return result
+
+
 def install() -> None:
     from moto.events import models
+
+    models.EventPattern._flatten_dict = staticmethod(_flatten_event)  # type: ignore[method-assign,assignment]
 
     models.EventsBackend.put_events = put_events  # type: ignore[method-assign,assignment]
     models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]

@@ -13,6 +13,7 @@ What changes against moto's `moto/stepfunctions/parser/`:
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import sys
 import uuid
@@ -128,7 +129,47 @@ def _patch_execution_names() -> None:
     StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
+def _json_safe(value: Any) -> Any:
+    """SDK responses hold datetimes; AWS hands a state ISO-8601 strings (and JSON only)."""
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()
+                                 if hasattr(v, "isoformat") else str(v)))
+
+
+def _patch_sdk_results() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as sdk,
+    )
+
+    task_class = sdk.StateTaskServiceAwsSdk
+    original = task_class._eval_service_task
+    if getattr(original, "_model_copy_patched", False):
+        return
+
+    def eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, env, *args, **kwargs)
+        env.stack.append(_json_safe(env.stack.pop()))
+
+    eval_service_task._model_copy_patched = True  # type: ignore[attr-defined]
+    task_class._eval_service_task = eval_service_task
+
+
+def _patch_task_failure_cause() -> None:
+    """moto drops the `cause` of SendTaskFailure; AWS hands it to the failed task's Catch."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"),
+            cause=self._get_param("cause"))
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
 def install() -> None:
     _patch_client_factory()
     _patch_error_names()
     _patch_execution_names()
+    _patch_sdk_results()
+    _patch_task_failure_cause()

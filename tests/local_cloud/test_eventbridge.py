@@ -394,3 +394,25 @@ def test_cloudformation_event_bus_policy_is_applied_and_ref_gives_the_name(local
     bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/{name}"
     assert _put(source, bus_arn)["FailedEntryCount"] == 0
     assert _put(outsider, bus_arn)["FailedEntryCount"] == 1
+
+
+def test_pattern_field_matches_inside_an_array_of_objects():
+    """CloudTrail records carry tags as [{"key", "value"}]; a rule on tags.key must match."""
+    import json as _json
+
+    from moto.events.models import EventPattern
+
+    from local_cloud import eventbridge
+
+    pattern = EventPattern.load(_json.dumps(
+        {"detail": {"requestParameters": {"tags": {"key": ["model-copy:targets"]}}}}))
+    original = EventPattern._flatten_dict
+    EventPattern._flatten_dict = staticmethod(eventbridge._flatten_event)
+    try:
+        tagged = {"detail": {"requestParameters": {"tags": [
+            {"key": "team", "value": "nlp"}, {"key": "model-copy:targets", "value": "x"}]}}}
+        untagged = {"detail": {"requestParameters": {"tags": [{"key": "team", "value": "nlp"}]}}}
+        assert pattern.matches_event(tagged)
+        assert not pattern.matches_event(untagged)
+    finally:
+        EventPattern._flatten_dict = original
