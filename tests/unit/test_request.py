@@ -1,0 +1,202 @@
+"""plan_copy: every trigger reduced to one checked plan; every bad input refused clearly."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from model_copy.config import SourceConfig, poll_intervals
+from model_copy.errors import InvalidCopyRequest
+from model_copy.request import plan_copy
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+SOURCE, TARGET, OTHER = "111111111111", "222222222222", "444444444444"
+ARN = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/support-tickets/version/v3"
+CONFIG = SourceConfig(
+    region="us-east-1", account=SOURCE, target_accounts=(TARGET, OTHER),
+    default_target_accounts=(TARGET,), import_role_name="model-copy-import-us-east-1",
+    share_with_account_root=False, poll_first_s=30, poll_max_s=300,
+    training_wait_max_s=3600, import_timeout_s=21600, revoke_after_import=False)
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
+
+
+def cloudtrail(tag: str | None) -> dict[str, Any]:
+    event = sample("cloudtrail-create-document-classifier.json")
+    tags = [{"key": "team", "value": "support"}]
+    if tag is not None:
+        tags.append({"key": "model-copy:targets", "value": tag})
+    event["detail"]["requestParameters"]["tags"] = tags
+    return event
+
+
+def manual(**changes: Any) -> dict[str, Any]:
+    return {"sourceModelArn": ARN, "targetAccounts": [TARGET], **changes}
+
+
+# ------------------------------------------------------------------ the three triggers
+def test_manual_input_gives_one_target_per_account() -> None:
+    plan = plan_copy(sample("start-execution-manual.json"), CONFIG, "exec-1")
+    assert plan.trigger == "manual"
+    assert plan.correlationId == "exec-1"
+    assert plan.sourceModelArn == ARN
+    assert (plan.modelType, plan.sourceAccount) == ("document-classifier", SOURCE)
+    [target] = plan.targets
+    assert target.account == TARGET
+    assert (target.targetModelName, target.targetVersionName) == (
+        "support-tickets", "v3-from-111111111111")
+    assert target.principal == f"arn:aws:iam::{TARGET}:role/model-copy-import-us-east-1"
+
+
+def test_names_default_to_the_source_names() -> None:
+    plan = plan_copy(manual(targetAccounts=[TARGET, OTHER]), CONFIG, "exec-1")
+    assert [t.account for t in plan.targets] == [TARGET, OTHER]
+    assert {(t.targetModelName, t.targetVersionName) for t in plan.targets} == {
+        ("support-tickets", "v3")}
+
+
+def test_share_with_account_root_names_the_root_principal() -> None:
+    plan = plan_copy(manual(), replace(CONFIG, share_with_account_root=True), "e")
+    assert plan.targets[0].principal == f"arn:aws:iam::{TARGET}:root"
+
+
+def test_copy_model_requested_event() -> None:
+    plan = plan_copy(sample("copy-model-requested.json"), CONFIG, "exec-2")
+    assert plan.trigger == "copy-requested"
+    assert plan.sourceModelArn == ARN
+    assert [t.account for t in plan.targets] == [TARGET]
+
+
+def test_cloudtrail_create_event_reads_the_targets_tag() -> None:
+    plan = plan_copy(sample("cloudtrail-create-document-classifier.json"), CONFIG, "exec-3")
+    assert plan.trigger == "model-created"
+    assert plan.sourceModelArn == ARN
+    assert [t.account for t in plan.targets] == [TARGET]
+    assert plan.targets[0].targetVersionName == "v3"
+
+
+@pytest.mark.parametrize("tag", [f"{TARGET} {OTHER}", f"{TARGET}+{OTHER}",
+                                 f"  {TARGET}  +{OTHER} ", f"{TARGET}:{OTHER}"])
+def test_tag_separates_accounts_by_spaces_or_plus(tag: str) -> None:
+    plan = plan_copy(cloudtrail(tag), CONFIG, "e")
+    assert [t.account for t in plan.targets] == [TARGET, OTHER]
+
+
+@pytest.mark.parametrize("tag", ["default", "DEFAULT", " Default ", None])
+def test_tag_default_or_no_tag_uses_the_default_targets(tag: str | None) -> None:
+    config = replace(CONFIG, default_target_accounts=(OTHER,))
+    plan = plan_copy(cloudtrail(tag), config, "e")
+    assert [t.account for t in plan.targets] == [OTHER]
+
+
+def test_cloudtrail_entity_recognizer() -> None:
+    event = cloudtrail(TARGET)
+    recognizer = "arn:aws:comprehend:us-east-1:111111111111:entity-recognizer/people"
+    event["detail"]["eventName"] = "CreateEntityRecognizer"
+    event["detail"]["responseElements"] = {"entityRecognizerArn": recognizer}
+    plan = plan_copy(event, CONFIG, "e")
+    assert (plan.sourceModelArn, plan.modelType) == (recognizer, "entity-recognizer")
+    assert plan.targets[0].targetVersionName is None
+
+
+# ------------------------------------------------------------------ refusals
+@pytest.mark.parametrize(("execution_input", "message"), [
+    (manual(sourceModelArn=ARN.replace("us-east-1", "eu-west-1")),
+     "the model is in eu-west-1 but this pipeline runs in us-east-1"),
+    (manual(sourceModelArn=ARN.replace(SOURCE, "333333333333")),
+     "belongs to account 333333333333, not to this source account"),
+    (manual(targetAccounts=[]), "targetAccounts must be a non-empty list"),
+    (manual(targetAccounts=TARGET), "targetAccounts must be a non-empty list"),
+    ({"sourceModelArn": ARN}, "targetAccounts must be a non-empty list"),
+    (manual(targetAccounts=["2222"]), "target account '2222' is not a 12-digit"),
+    (manual(targetAccounts=[222222222222]), "is not a 12-digit"),
+    (manual(targetAccounts=[TARGET, TARGET]), "lists an account twice"),
+    (manual(targetAccounts=["555555555555"]),
+     "account 555555555555 is not a target of this source stack"),
+    (manual(targetAccounts=[SOURCE]), "is the source account itself"),
+    (manual(targetModelName="bad name"), "targetModelName 'bad name' is not a valid"),
+    (manual(targetVersionName="v_1"), "targetVersionName 'v_1' is not a valid"),
+    (manual(targetModelName="m" * 64), "64 characters long"),
+    (manual(sourceModelArn=None), "sourceModelArn is missing"),
+    (manual(sourceModelArn="arn:aws:comprehend:us-east-1:111111111111:endpoint/x"),
+     "'endpoint'"),
+    ([ARN], "must be a JSON object"),
+    ("copy please", "must be a JSON object"),
+    (None, "must be a JSON object"),
+    ({"detail-type": "Object Created", "detail": {}},
+     "cannot start a copy from an event of type 'Object Created'"),
+    ({"detail-type": "Copy Model Requested"}, "has no detail object"),
+    ({"detail-type": "Copy Model Requested", "detail": "x"}, "has no detail object"),
+])
+def test_bad_requests_are_refused_with_what_to_fix(execution_input: Any, message: str) -> None:
+    with pytest.raises(InvalidCopyRequest) as raised:
+        plan_copy(execution_input, CONFIG, "e")
+    assert message in str(raised.value)
+
+
+def test_unknown_target_names_the_parameter_to_change() -> None:
+    with pytest.raises(InvalidCopyRequest) as raised:
+        plan_copy(manual(targetAccounts=["555555555555"]), CONFIG, "e")
+    assert "TargetAccountIds" in str(raised.value)
+    assert f"allowed: {TARGET}, {OTHER}" in str(raised.value)
+
+
+def test_bad_cloudtrail_events_are_refused() -> None:
+    event = cloudtrail(TARGET)
+    event["detail"]["eventName"] = "DeleteDocumentClassifier"
+    with pytest.raises(InvalidCopyRequest, match="'DeleteDocumentClassifier' does not create"):
+        plan_copy(event, CONFIG, "e")
+    failed = cloudtrail(TARGET)
+    failed["detail"]["responseElements"] = None  # the create call failed
+    with pytest.raises(InvalidCopyRequest, match="sourceModelArn is missing"):
+        plan_copy(failed, CONFIG, "e")
+    with pytest.raises(InvalidCopyRequest, match="is not a 12-digit"):
+        plan_copy(cloudtrail("team-a"), CONFIG, "e")
+    with pytest.raises(InvalidCopyRequest, match="non-empty list"):
+        plan_copy(cloudtrail("default"), replace(CONFIG, default_target_accounts=()), "e")
+
+
+def test_bad_copy_model_requested_detail() -> None:
+    event = sample("copy-model-requested.json")
+    event["detail"]["targetAccounts"] = [SOURCE]
+    with pytest.raises(InvalidCopyRequest, match="is the source account itself"):
+        plan_copy(event, CONFIG, "e")
+
+
+def test_input_is_not_modified() -> None:
+    event = sample("cloudtrail-create-document-classifier.json")
+    before = copy.deepcopy(event)
+    plan_copy(event, CONFIG, "e")
+    assert event == before
+
+
+# ------------------------------------------------------------------ polling
+def test_plan_carries_the_training_poll_schedule() -> None:
+    plan = plan_copy(manual(), CONFIG, "e")
+    assert plan.trainingPollIntervals == poll_intervals(30, 300, 3600)
+    state = plan.as_state()
+    assert state["targets"][0]["account"] == TARGET
+    json.dumps(state)  # the state machine needs plain JSON
+
+
+@given(first=st.floats(0.1, 600), cap=st.floats(5, 3600), total=st.floats(1, 86400))
+def test_poll_intervals_grow_are_capped_and_cover_the_wait(first: float, cap: float,
+                                                           total: float) -> None:
+    intervals = poll_intervals(first, cap, total)
+    assert sum(intervals) >= total
+    assert sum(intervals[:-1]) < total  # no interval more than needed
+    assert all(i >= 1 for i in intervals)
+    assert all(i <= max(1, round(cap)) for i in intervals)
+    assert intervals == sorted(intervals)
+
+
+def test_poll_intervals_double_then_stay_at_the_cap() -> None:
+    assert poll_intervals(30, 300, 3600)[:6] == [30, 60, 120, 240, 300, 300]
