@@ -1,0 +1,200 @@
+"""Sharing a model version: read, merge, write with PolicyRevisionId, against a fake Comprehend."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from model_copy import retry
+from model_copy.errors import ShareFailed
+from model_copy.policy import statement_id
+from model_copy.sharing import MAX_CONFLICT_RETRIES, share_model_version, unshare_model_version
+
+ARN = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/support-tickets/version/v3"
+TARGET = "222222222222"
+PRINCIPAL = f"arn:aws:iam::{TARGET}:role/model-copy-import-us-east-1"
+FOREIGN = {"Sid": "AnalyticsTeam", "Effect": "Allow",
+           "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
+           "Action": "comprehend:ImportModel", "Resource": "*"}
+
+
+def client_error(code: str, message: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+class FakeComprehend:
+    """One resource policy with revisions, checked like Comprehend checks PolicyRevisionId.
+
+    `before_put` runs before each write is checked: a test uses it to play another writer
+    or to inject an error.
+    """
+
+    def __init__(self, policy: dict[str, Any] | None = None) -> None:
+        self.policy: str | None = json.dumps(policy) if policy is not None else None
+        self.revision: str | None = "rev-0" if policy is not None else None
+        self.writes = 0
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.before_put: Callable[[dict[str, Any]], None] = lambda request: None
+        self.describe_errors: list[ClientError] = []
+
+    def _write(self, text: str) -> str:
+        self.writes += 1
+        self.policy, self.revision = text, f"rev-{self.writes}"
+        return self.revision
+
+    def describe_resource_policy(self, ResourceArn: str) -> dict[str, Any]:
+        self.calls.append(("describe", {"ResourceArn": ResourceArn}))
+        if self.describe_errors:
+            raise self.describe_errors.pop(0)
+        if self.policy is None:
+            raise client_error("ResourceNotFoundException", "no policy",
+                               "DescribeResourcePolicy")
+        return {"ResourcePolicy": self.policy, "PolicyRevisionId": self.revision}
+
+    def put_resource_policy(self, **request: Any) -> dict[str, Any]:
+        self.calls.append(("put", request))
+        self.before_put(request)
+        if request.get("PolicyRevisionId") != self.revision:
+            raise client_error("InvalidRequestException",
+                               f"PolicyRevisionId {request.get('PolicyRevisionId')} does not "
+                               "match the current policy revision", "PutResourcePolicy")
+        return {"PolicyRevisionId": self._write(request["ResourcePolicy"])}
+
+    @property
+    def puts(self) -> list[dict[str, Any]]:
+        return [request for name, request in self.calls if name == "put"]
+
+    def statements(self) -> list[dict[str, Any]]:
+        return json.loads(self.policy or "{}").get("Statement", [])  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # sharing calls call_with_retries without a `sleep` argument, so real time.sleep runs;
+    # zero delays keep throttling tests instant.
+    monkeypatch.setattr(retry, "backoff_delays", lambda attempts, base, cap: [0.0] * attempts)
+    yield
+
+
+def our_statement(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    [statement] = [s for s in statements if s.get("Sid") == statement_id(TARGET)]
+    return statement
+
+
+def test_no_policy_yet_is_created_without_a_revision() -> None:
+    comprehend = FakeComprehend()
+    result = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    [put] = comprehend.puts
+    assert "PolicyRevisionId" not in put
+    assert put["ResourceArn"] == ARN
+    assert result.changed and result.policy_revision_id == "rev-1"
+    assert (result.model_version_arn, result.account) == (ARN, TARGET)
+    assert our_statement(comprehend.statements())["Principal"] == {"AWS": PRINCIPAL}
+
+
+def test_existing_foreign_statements_are_kept_and_revision_is_passed() -> None:
+    comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": [FOREIGN]})
+    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    [put] = comprehend.puts
+    assert put["PolicyRevisionId"] == "rev-0"
+    assert comprehend.statements()[0] == FOREIGN
+    assert len(comprehend.statements()) == 2
+
+
+def test_already_shared_writes_nothing() -> None:
+    comprehend = FakeComprehend()
+    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    again = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert not again.changed
+    assert again.policy_revision_id == "rev-1"
+    assert len(comprehend.puts) == 1
+
+
+def test_revision_conflict_rereads_and_merges_the_other_writers_change() -> None:
+    comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": [FOREIGN]})
+    other = {**FOREIGN, "Sid": "AddedMeanwhile"}
+
+    def other_writer_first(request: dict[str, Any]) -> None:
+        if len(comprehend.puts) == 1:  # between our read and our first write
+            comprehend._write(json.dumps({"Statement": [FOREIGN, other]}))
+
+    comprehend.before_put = other_writer_first
+    result = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert result.changed
+    assert len(comprehend.puts) == 2
+    assert comprehend.puts[1]["PolicyRevisionId"] == "rev-1"  # the re-read revision
+    assert [s.get("Sid") for s in comprehend.statements()] == [
+        "AnalyticsTeam", "AddedMeanwhile", statement_id(TARGET)]
+
+
+def test_conflict_when_someone_creates_the_first_policy_meanwhile() -> None:
+    comprehend = FakeComprehend()
+
+    def creates_first(request: dict[str, Any]) -> None:
+        if len(comprehend.puts) == 1:
+            comprehend._write(json.dumps({"Statement": [FOREIGN]}))
+
+    comprehend.before_put = creates_first
+    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert comprehend.statements()[0] == FOREIGN
+    assert len(comprehend.statements()) == 2
+
+
+def test_conflicts_forever_fail_the_share() -> None:
+    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend.before_put = lambda request: comprehend._write(json.dumps({"Statement": [FOREIGN]}))
+    with pytest.raises(ShareFailed, match="kept changing"):
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert len(comprehend.puts) == MAX_CONFLICT_RETRIES
+
+
+def test_throttling_is_retried_on_read_and_write() -> None:
+    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend.describe_errors = [client_error("TooManyRequestsException", "slow down",
+                                               "DescribeResourcePolicy")]
+    throttles = [client_error("TooManyRequestsException", "slow down", "PutResourcePolicy")] * 2
+
+    def throttle(request: dict[str, Any]) -> None:
+        if throttles:
+            raise throttles.pop()
+
+    comprehend.before_put = throttle
+    result = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert result.changed
+    assert len(comprehend.puts) == 3
+    assert [name for name, _ in comprehend.calls].count("describe") == 2
+
+
+def test_other_write_errors_fail_with_the_code() -> None:
+    comprehend = FakeComprehend()
+
+    def denied(request: dict[str, Any]) -> None:
+        raise client_error("InvalidRequestException", "The model is not TRAINED",
+                           "PutResourcePolicy")
+
+    comprehend.before_put = denied
+    with pytest.raises(ShareFailed, match="InvalidRequestException") as raised:
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert ARN in str(raised.value)
+    assert len(comprehend.puts) == 1  # not a revision conflict: not retried
+
+
+def test_read_errors_other_than_not_found_propagate() -> None:
+    comprehend = FakeComprehend()
+    comprehend.describe_errors = [client_error("AccessDeniedException", "no", "Describe")]
+    with pytest.raises(ClientError, match="AccessDenied"):
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert comprehend.puts == []
+
+
+def test_unshare_removes_only_ours() -> None:
+    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    result = unshare_model_version(comprehend, ARN, TARGET)
+    assert result.changed
+    assert comprehend.statements() == [FOREIGN]
+    assert not unshare_model_version(comprehend, ARN, TARGET).changed
+    assert len(comprehend.puts) == 2
