@@ -1,0 +1,59 @@
+"""Unit-test fixtures: an in-process DynamoDB (moto) holding the import ledger, and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from model_copy.ledger import Ledger
+from moto import mock_aws
+
+REGION = "us-east-1"
+
+
+class Clock:
+    """A clock that moves only when told; `sleep` advances it instead of waiting."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ledger_table() -> Iterator[Any]:
+    """The ledger table as template.yaml defines it, in moto's in-process DynamoDB.
+
+    Explicit keys and endpoint, so a local cloud started by another test (which sets
+    AWS_ENDPOINT_URL and a config file with profiles) does not redirect these calls.
+    """
+    with mock_aws():
+        dynamodb = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                 region_name=REGION).resource(
+            "dynamodb", endpoint_url=f"https://dynamodb.{REGION}.amazonaws.com")
+        table = dynamodb.create_table(
+            TableName="model-copy-ledger", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "copyKey", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "copyKey", "KeyType": "HASH"}])
+        table.meta.client.update_time_to_live(
+            TableName="model-copy-ledger",
+            TimeToLiveSpecification={"AttributeName": "expiresAt", "Enabled": True})
+        yield table
+
+
+@pytest.fixture
+def ledger(ledger_table: Any, clock: Clock) -> Ledger:
+    return Ledger(ledger_table, clock=clock)
