@@ -92,7 +92,7 @@ def aws_failure(problem: Exception) -> CliError:
     if isinstance(problem, ProfileNotFound):
         return UsageError(f"{problem}: check --profile against your AWS config")
     if isinstance(problem, NoRegionError):
-        return UsageError("no AWS Region: pass --region or set AWS_REGION")
+        return UsageError("no AWS Region: pass --region or set AWS_DEFAULT_REGION")
     if isinstance(problem, ClientError):
         code = problem.response.get("Error", {}).get("Code", "")
         message = problem.response.get("Error", {}).get("Message", str(problem))

@@ -68,6 +68,8 @@ class LocalStatus:
         else:
             lines.append("  stacks         not deployed (run: model-copy local up)")
         lines.append(f"  use it:        export AWS_CONFIG_FILE={self.state_dir / 'aws-config'}"
+                     " and pass --profile source (or target)")
+        lines.append(f"  or:            source {self.state_dir / 'env'}"
                      " && aws --profile source stepfunctions list-state-machines")
         return lines
 

@@ -112,15 +112,17 @@ def _local(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pipeline(args: argparse.Namespace) -> copy.Pipeline:
-    return copy.find_pipeline(args.cloud, args.profile, args.region, args.state_machine_arn)
+def _pipeline(args: argparse.Namespace, region: str | None = None) -> copy.Pipeline:
+    return copy.find_pipeline(args.cloud, args.profile, args.region or region,
+                              args.state_machine_arn)
 
 
 def _copy(args: argparse.Namespace) -> int:
     # Checked before any AWS call: a typo costs nothing and says what is wrong.
     request = copy.check_request(args.source_model_arn, args.targets, args.name,
                                  args.version_name)
-    pipe = _pipeline(args)
+    # Comprehend imports only within a Region, so the pipeline runs in the model's.
+    pipe = _pipeline(args, region=request.source.region)
     execution_arn = copy.start_copy(pipe, request)
     if args.no_wait:
         if args.json:
