@@ -140,7 +140,8 @@ def _accounts_of_input(value: Any) -> list[str]:
     """Target accounts named by an execution input (manual or "Copy Model Requested")."""
     if not isinstance(value, dict):
         return []
-    body = value.get("detail") if isinstance(value.get("detail"), dict) else value
+    detail = value.get("detail")
+    body: dict[str, Any] = detail if isinstance(detail, dict) else value
     accounts = body.get("targetAccounts")
     return [a for a in accounts if isinstance(a, str)] if isinstance(accounts, list) else []
 
@@ -254,7 +255,8 @@ class _Reducer:
     def finish(self, kind: str, at: datetime | None, event: dict[str, Any]) -> None:
         self.p.execution_status = TERMINAL_EXECUTION[kind]
         self.p.ended_at = at
-        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+        found = [v for k, v in event.items() if k.endswith("EventDetails") and v]
+        details: dict[str, Any] = found[0] if found else {}
         self.p.error = details.get("error")
         self.p.cause = details.get("cause")
         if kind == "ExecutionTimedOut":
