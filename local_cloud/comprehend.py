@@ -275,6 +275,8 @@ def _accounted_call_action(self: Any) -> Any:
         error = _error("TooManyRequestsException", "Rate exceeded")
         headers = dict(self.response_headers)
         headers.update(dict(error.get_headers()))  # type: ignore[attr-defined]
+        # AWS puts a request id on every response, errors included; clients read it.
+        headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
         return 400, headers, error.description  # type: ignore[attr-defined]
     _calls.caller = caller
     try:

@@ -734,7 +734,7 @@ def _flatten_event(node: Any, prefix: str = "",
 def install() -> None:
     from moto.events import models
 
-    models.EventPattern._flatten_dict = staticmethod(_flatten_event)  # type: ignore[method-assign,assignment]
+    models.EventPattern._flatten_dict = staticmethod(_flatten_event)  # type: ignore[method-assign]
 
     models.EventsBackend.put_events = put_events  # type: ignore[method-assign,assignment]
     models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]

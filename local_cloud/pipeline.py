@@ -28,7 +28,8 @@ FAST_POLLING = {
 }
 
 
-def source_parameters(targets: list[str] | None = None, **overrides: str) -> dict[str, str]:
+def source_parameters(targets: list[str] | None = None,
+                      **overrides: str) -> dict[str, str]:  # overrides: template parameters
     return {"Side": "source", "TargetAccountIds": ",".join(targets or [TARGET_ACCOUNT]),
             "DefaultTargetAccountIds": ",".join(targets or [TARGET_ACCOUNT]),
             "TrainingWaitMaxSeconds": "120", "ImportTimeoutSeconds": "120",
@@ -59,9 +60,11 @@ def deploy_pipeline(cloud: LocalCloud, source_overrides: dict[str, str] | None =
                     target_overrides: dict[str, str] | None = None) -> Pipeline:
     """Target first: the source's policy names the target's import role, which must exist."""
     target = deployer.deploy(session(cloud, "target"), TEMPLATE, TARGET_STACK,
-                             target_parameters(**(target_overrides or {})), cloud.state_dir)
+                             target_parameters(None, **(target_overrides or {})),
+                             cloud.state_dir)
     source = deployer.deploy(session(cloud, "source"), TEMPLATE, SOURCE_STACK,
-                             source_parameters(**(source_overrides or {})), cloud.state_dir)
+                             source_parameters(None, **(source_overrides or {})),
+                             cloud.state_dir)
     return Pipeline(source=source, target=target)
 
 

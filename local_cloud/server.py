@@ -45,7 +45,7 @@ def _enable_state_machine_execution() -> None:
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
 
 
-def build_app():  # type: ignore[no-untyped-def]
+def build_app() -> control.ControlPlaneMiddleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     return control.ControlPlaneMiddleware(DomainDispatcherApplication(create_backend_app))

@@ -150,7 +150,7 @@ def _patch_sdk_results() -> None:
         env.stack.append(_json_safe(env.stack.pop()))
 
     eval_service_task._model_copy_patched = True  # type: ignore[attr-defined]
-    task_class._eval_service_task = eval_service_task
+    task_class._eval_service_task = eval_service_task  # type: ignore[method-assign]
 
 
 def _patch_task_failure_cause() -> None:
@@ -164,7 +164,7 @@ def _patch_task_failure_cause() -> None:
             cause=self._get_param("cause"))
         return EmptyResult()
 
-    StepFunctionResponse.send_task_failure = send_task_failure
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
 
 
 def install() -> None:

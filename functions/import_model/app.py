@@ -39,7 +39,8 @@ def _report(detail_type: DetailType, outcome: ImportOutcome) -> None:
 
 def _refuse(event: dict[str, Any], reason: str) -> dict[str, Any]:
     """Record a refused share where the target's operators see it; never import it."""
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    raw_detail = event.get("detail")
+    detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
     logger.warning("share refused", extra={"reason": reason, "sender": event.get("account")})
     metrics.add_metric(name="SharesRefused", unit=MetricUnit.Count, value=1)
     outcome = ImportOutcome(

@@ -7,7 +7,7 @@ The JSON Schemas in events/schemas/ are generated from these models
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,7 +31,7 @@ ModelType = Literal["document-classifier", "entity-recognizer"]
 assert set(MODEL_TYPES) == {"document-classifier", "entity-recognizer"}
 
 
-def _checked(check, value, what):  # type: ignore[no-untyped-def]
+def _checked(check: Any, value: Any, what: str) -> Any:
     """Run one of our validators inside pydantic, turning its error into a ValueError."""
     try:
         return check(value, what)
@@ -78,12 +78,12 @@ class ModelVersionShared(_Detail):
     @field_validator("sourceAccount", "targetAccount")
     @classmethod
     def _account(cls, value: str) -> str:
-        return _checked(validate_account, value, "account id")  # type: ignore[no-any-return]
+        return str(_checked(validate_account, value, "account id"))
 
     @field_validator("targetModelName")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _checked(validate_name, value, "targetModelName")  # type: ignore[no-any-return]
+        return str(_checked(validate_name, value, "targetModelName"))
 
     @field_validator("targetVersionName")
     @classmethod
@@ -122,7 +122,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
-def json_schemas() -> dict[str, dict]:  # type: ignore[type-arg]
+def json_schemas() -> dict[str, dict[str, Any]]:
     return {name: model.model_json_schema() for name, model in SCHEMAS.items()}
 
 

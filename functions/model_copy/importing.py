@@ -10,19 +10,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
 from model_copy.arns import ModelArn, parse_model_arn
 from model_copy.config import TargetConfig, poll_intervals
-from model_copy.contract import DetailType, ImportOutcome, ModelVersionShared
+from model_copy.contract import DetailType, ImportOutcome, ImportStatus, ModelVersionShared
 from model_copy.errors import InvalidCopyRequest, UnauthorizedShareEvent
 from model_copy.ledger import Claim, Ledger
 from model_copy.retry import call_with_retries, error_code
 
 SUCCESS = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
-FAILURE = frozenset({"IN_ERROR", "STOPPED", "STOP_REQUESTED", "DELETING"})
+FAILURE = frozenset({"IN_ERROR", "STOPPED"})  # STOP_REQUESTED goes on to STOPPED: keep polling
 
 
 def now_iso(clock: Callable[[], float] = time.time) -> str:
@@ -82,7 +82,7 @@ class ImportJob:
         return str(self.source.in_account(self.config.account, self.share.targetModelName,
                                           self.share.targetVersionName))
 
-    def outcome(self, status: str, message: str | None, target_arn: str | None,
+    def outcome(self, status: ImportStatus, message: str | None, target_arn: str | None,
                 started_at: str | None, token: str | None = None,
                 correlation_id: str | None = None) -> ImportOutcome:
         ended = self.ports.clock()
@@ -91,7 +91,7 @@ class ImportJob:
             seconds = round(ended - datetime.fromisoformat(started_at).timestamp(), 3)
         return ImportOutcome(
             sourceModelArn=self.share.sourceModelArn, sourceAccount=self.share.sourceAccount,
-            targetAccount=self.config.account, targetModelArn=target_arn, status=status,  # type: ignore[arg-type]
+            targetAccount=self.config.account, targetModelArn=target_arn, status=status,
             message=message, correlationId=correlation_id or self.share.correlationId,
             taskToken=token, importStartedAt=started_at, importEndedAt=now_iso(self.ports.clock),
             importSeconds=seconds)
@@ -130,9 +130,10 @@ class ImportJob:
         else:
             call = lambda: self.ports.comprehend.describe_entity_recognizer(  # noqa: E731
                 EntityRecognizerArn=arn)["EntityRecognizerProperties"]
-        return call_with_retries(call, sleep=self.ports.sleep)  # type: ignore[no-any-return]
+        return dict(call_with_retries(call, sleep=self.ports.sleep))
 
-    def follow(self, target_arn: str, started_at: str) -> tuple[str, str | None] | None:
+    def follow(self, target_arn: str,
+               started_at: str) -> tuple[ImportStatus, str | None] | None:
         """Poll with growing intervals; None means: hand over to a fresh invocation."""
         key = copy_key(self.share)
         began = datetime.fromisoformat(started_at).timestamp()
@@ -142,7 +143,9 @@ class ImportJob:
             properties = self.describe(target_arn)
             status = str(properties.get("Status"))
             if status in SUCCESS or status in FAILURE:
-                return status, properties.get("Message")
+                return cast(ImportStatus, status), properties.get("Message")
+            if status == "DELETING":
+                return "FAILED", f"{target_arn} is being deleted by someone else"
             if self.ports.clock() - began > self.config.import_wait_max_s:
                 break
             if self.ports.remaining_s() < interval + self.config.handover_margin_s:
@@ -183,6 +186,7 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
         result = job.follow(target_arn, started_at)
     except (ClientError, InvalidCopyRequest) as error:
         result = ("FAILED", f"{error_code(error) or type(error).__name__}: {error}")
+
     if result is None:
         ports.hand_over(owner)
         return f"handed over while {target_arn} is still importing"

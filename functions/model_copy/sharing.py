@@ -52,8 +52,10 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any) -> ShareResult:
         if revision:
             request["PolicyRevisionId"] = revision
         try:
-            response = call_with_retries(
-                lambda request=request: comprehend.put_resource_policy(**request))
+            def put(request: dict[str, Any] = request) -> dict[str, Any]:
+                return dict(comprehend.put_resource_policy(**request))
+
+            response = call_with_retries(put)
         except ClientError as error:
             if _is_conflict(error, revision is not None) and not is_retryable(error):
                 continue

@@ -1,0 +1,250 @@
+"""Target side under faults: duplicates, spoofing, throttling, long and interrupted imports.
+
+Share events are put on A's bus the way the state machine does, so they travel the real
+route (A's rule -> B's bus policy -> B's rule -> the real import handler).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+
+from local_cloud import pipeline
+from local_cloud.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from tests.integration.conftest import Copier
+
+REGION = "us-east-1"
+
+
+def share_detail(source_arn: str, name: str, **overrides: Any) -> dict[str, Any]:
+    kind = "entity-recognizer" if ":entity-recognizer/" in source_arn else "document-classifier"
+    return {"sourceModelArn": source_arn, "modelType": kind, "sourceAccount": SOURCE_ACCOUNT,
+            "targetAccount": TARGET_ACCOUNT, "targetModelName": name, "targetVersionName": "v1",
+            "correlationId": f"fault-{uuid.uuid4().hex[:8]}", **overrides}
+
+
+def put_share(session: boto3.Session, detail: dict[str, Any] | str,
+              bus: str = "model-copy") -> dict[str, Any]:
+    body = detail if isinstance(detail, str) else json.dumps(detail)
+    return session.client("events").put_events(Entries=[{
+        "EventBusName": bus, "Source": "model-copy", "DetailType": "Model Version Shared",
+        "Detail": body}])
+
+
+def settle(cloud) -> None:
+    """Wait until every delivery and asynchronous invocation has run."""
+    for _ in range(3):
+        cloud.control("events", "wait_idle", timeout=60)
+        cloud.control("lambda", "wait_idle", timeout_s=60)
+
+
+def comprehend_calls(cloud, account: str = TARGET_ACCOUNT) -> int:
+    return int(cloud.control("comprehend", "stats")["accounts"].get(account, {}).get("calls", 0))
+
+
+def imports(cloud, account: str = TARGET_ACCOUNT) -> int:
+    return int(cloud.control("comprehend", "stats")["accounts"].get(account, {}).get("imports", 0))
+
+
+def ledger_item(target: boto3.Session, deployed: pipeline.Pipeline, detail: dict) -> dict | None:
+    table = boto3.Session(profile_name="target", region_name=REGION).resource(
+        "dynamodb").Table(deployed.target.outputs["ImportLedgerTableName"])
+    key = f"{detail['sourceModelArn']}|{detail['targetModelName']}|{detail['targetVersionName']}"
+    return table.get_item(Key={"copyKey": key}, ConsistentRead=True).get("Item")
+
+
+def outcomes_on_target_bus(cloud, correlation_id: str) -> list[dict]:
+    seen = cloud.control("events", "recent", account=TARGET_ACCOUNT, bus="model-copy", limit=0)
+    return [r["event"] for r in seen
+            if r["event"].get("detail", {}).get("correlationId") == correlation_id
+            and r["event"]["detail-type"] != "Model Version Shared"]
+
+
+def shared_model(copier: Copier) -> str:
+    """A trained classifier in A whose policy lets B's import role import it."""
+    from model_copy.sharing import share_model_version
+
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/model-copy-importer-{REGION}"
+    share_model_version(copier.source.client("comprehend"), arn, TARGET_ACCOUNT, role)
+    return arn
+
+
+@pytest.fixture
+def trained_model(copier: Copier) -> str:
+    return shared_model(copier)
+
+
+def test_same_share_delivered_five_times_concurrently_imports_once(
+        copier: Copier, local_cloud, source, trained_model, deployed):
+    detail = share_detail(trained_model, f"dup-{uuid.uuid4().hex[:6]}")
+    before = imports(local_cloud)
+    threads = [threading.Thread(target=put_share, args=(source, detail)) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    settle(local_cloud)
+    item = copier.wait_for(lambda: (i := ledger_item(copier.target, deployed, detail))
+                           and i["status"] == "DONE" and i, timeout=60)
+    assert json.loads(item["outcome"])["status"] == "TRAINED"
+    assert imports(local_cloud) - before == 1
+    finals = [e for e in outcomes_on_target_bus(local_cloud, detail["correlationId"])
+              if e["detail-type"] == "Model Imported"]
+    assert finals, "the duplicates must be answered with the outcome"
+
+
+@pytest.mark.parametrize("case", ["third-party model", "other region", "wrong addressee",
+                                  "oversized name", "missing field", "not json object"])
+def test_refused_shares_make_no_comprehend_call(copier: Copier, local_cloud, source, case,
+                                                 trained_model):
+    detail: Any = share_detail(trained_model, f"ref-{uuid.uuid4().hex[:6]}")
+    if case == "third-party model":
+        detail["sourceModelArn"] = trained_model.replace(SOURCE_ACCOUNT, "444444444444")
+    elif case == "other region":
+        detail["sourceModelArn"] = trained_model.replace("us-east-1", "eu-west-1")
+    elif case == "wrong addressee":
+        detail["targetAccount"] = "555555555555"
+    elif case == "oversized name":
+        detail["targetModelName"] = "n" * 64
+    elif case == "missing field":
+        del detail["modelType"]
+    elif case == "not json object":
+        detail = json.dumps(["not", "an", "object"])
+    settle(local_cloud)
+    before = comprehend_calls(local_cloud)
+    put_share(source, detail)
+    settle(local_cloud)
+    assert comprehend_calls(local_cloud) == before
+    if case != "wrong addressee":  # B's rule only takes shares addressed to B
+        seen = local_cloud.control("events", "recent", account=TARGET_ACCOUNT,
+                                   bus="model-copy", limit=0)
+        refused = [r["event"] for r in seen if r["event"]["detail-type"] == "Model Import Failed"
+                   and r["event"]["detail"]["status"] == "REJECTED"]
+        assert refused, "a refused share leaves a visible REJECTED outcome in the target"
+
+
+def test_outsider_cannot_put_shares_on_the_target_bus(local_cloud, outsider, trained_model):
+    settle(local_cloud)
+    before = comprehend_calls(local_cloud)
+    detail = share_detail(trained_model, "from-outsider", sourceAccount=OUTSIDER_ACCOUNT)
+    bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/model-copy"
+    response = put_share(outsider, detail, bus=bus_arn)
+    assert response["FailedEntryCount"] == 1
+    assert response["Entries"][0]["ErrorCode"] == "AccessDeniedException"
+    settle(local_cloud)
+    assert comprehend_calls(local_cloud) == before
+
+
+def test_twenty_copies_survive_thirty_percent_throttling(copier: Copier, local_cloud):
+    arns = [copier.create_classifier() for _ in range(20)]
+    for arn in arns:
+        copier.wait_trained(arn)
+    local_cloud.control("comprehend", "configure", throttle_probability=0.3)
+    try:
+        executions = [copier.start({"sourceModelArn": arn, "targetAccounts": [TARGET_ACCOUNT]})
+                      for arn in arns]
+        results = [copier.wait_execution(e, timeout=240) for e in executions]
+    finally:
+        local_cloud.control("comprehend", "configure", throttle_probability=0)
+    failed = [(r["name"], r.get("cause")) for r in results if r["status"] != "SUCCEEDED"]
+    assert not failed
+    stats = local_cloud.control("comprehend", "stats")["accounts"]
+    assert sum(a.get("throttled", 0) for a in stats.values()) > 0, "throttling was not exercised"
+
+
+@pytest.fixture
+def short_lived_importer(local_cloud, deployed):
+    """The target redeployed with a 5 s import function, so imports outlive invocations."""
+    short = pipeline.deploy_pipeline(local_cloud, target_overrides={
+        "ImportFunctionTimeoutSeconds": "5", "ImportHandoverMarginSeconds": "2"})
+    yield short
+    pipeline.deploy_pipeline(local_cloud)
+
+
+def _import_function_stats(cloud, stack: pipeline.Pipeline) -> dict:
+    name = stack.target.outputs["ImportFunctionName"]
+    functions = cloud.control("lambda", "stats", function_name=name)["functions"]
+    return next(iter(functions.values()), {})
+
+
+def test_long_import_continues_across_invocations(copier: Copier, local_cloud, source,
+                                                  short_lived_importer):
+    arn = shared_model(copier)
+    name = f"long-{uuid.uuid4().hex[:6]}"
+    local_cloud.control("comprehend", "configure", models={name: {"import_s": 9}})
+    before = imports(local_cloud)
+    detail = share_detail(arn, name)
+    put_share(source, detail)
+    item = copier.wait_for(lambda: (i := ledger_item(copier.target, short_lived_importer, detail))
+                           and i["status"] == "DONE" and i, timeout=90)
+    assert json.loads(item["outcome"])["status"] == "TRAINED"
+    assert imports(local_cloud) - before == 1
+    stats = _import_function_stats(local_cloud, short_lived_importer)
+    assert stats["invocations"] >= 3, "9 s of import in 5 s invocations needs hand-overs"
+    assert stats["timeouts"] == 0, "a hand-over happens before the timeout, not after"
+
+
+def test_import_killed_mid_poll_resumes_without_a_second_import(
+        copier: Copier, local_cloud, source, short_lived_importer):
+    arn = shared_model(copier)
+    name = f"killed-{uuid.uuid4().hex[:6]}"
+    local_cloud.control("comprehend", "configure", models={name: {"import_s": 4}})
+    before = imports(local_cloud)
+    detail = share_detail(arn, name)
+    put_share(source, detail)
+    copier.wait_for(lambda: (i := ledger_item(copier.target, short_lived_importer, detail))
+                    and i.get("targetModelArn"), timeout=30)
+    # Every Describe is throttled now: the function backs off past its 5 s timeout and dies.
+    local_cloud.control("comprehend", "configure", throttle_probability=1.0,
+                        throttle_operations=["DescribeDocumentClassifier"],
+                        throttle_accounts=[TARGET_ACCOUNT])
+    try:
+        copier.wait_for(lambda: _import_function_stats(
+            local_cloud, short_lived_importer).get("timeouts", 0) >= 1, timeout=30)
+    finally:
+        local_cloud.control("comprehend", "configure", throttle_probability=0,
+                            throttle_operations=None, throttle_accounts=None)
+    item = copier.wait_for(lambda: (i := ledger_item(copier.target, short_lived_importer, detail))
+                           and i["status"] == "DONE" and i, timeout=90)
+    assert json.loads(item["outcome"])["status"] == "TRAINED"
+    assert imports(local_cloud) - before == 1
+
+
+def test_untrusted_source_lands_in_its_dead_letter_queue_and_times_out(
+        copier: Copier, local_cloud, outsider):
+    """An account B does not trust deploys its own source side and tries anyway."""
+    from local_cloud import deployer
+
+    stack = deployer.deploy(outsider, pipeline.TEMPLATE, "model-copy-source",
+                            pipeline.source_parameters(ImportTimeoutSeconds="10"),
+                            local_cloud.state_dir)
+    comprehend = outsider.client("comprehend")
+    arn = comprehend.create_document_classifier(
+        DocumentClassifierName=f"outsider-{uuid.uuid4().hex[:6]}", VersionName="v1",
+        LanguageCode="en", DataAccessRoleArn=f"arn:aws:iam::{OUTSIDER_ACCOUNT}:role/data",
+        InputDataConfig={"S3Uri": "s3://outsider/train.csv"})["DocumentClassifierArn"]
+    copier.wait_trained(arn, session=outsider)
+    settle(local_cloud)
+    before = comprehend_calls(local_cloud)
+    sfn = outsider.client("stepfunctions")
+    execution = sfn.start_execution(
+        stateMachineArn=stack.outputs["StateMachineArn"], name=f"o-{uuid.uuid4().hex[:8]}",
+        input=json.dumps({"sourceModelArn": arn, "targetAccounts": [TARGET_ACCOUNT]}))
+    done = copier.wait_for(lambda: (d := sfn.describe_execution(
+        executionArn=execution["executionArn"]))["status"] != "RUNNING" and d, timeout=60)
+    assert done["status"] == "FAILED" and done["error"] == "CopyFailed"
+    assert "no outcome from account 222222222222 within 10 s" in done["cause"]
+    assert comprehend_calls(local_cloud) == before, "the target never acted on it"
+    messages = outsider.client("sqs").receive_message(
+        QueueUrl=stack.outputs["DeadLetterQueueUrl"], MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"]).get("Messages", [])
+    assert messages, "the refused delivery must be in the sender's dead-letter queue"
+    assert json.loads(messages[0]["Body"])["detail-type"] == "Model Version Shared"
+    deployer.delete(outsider, "model-copy-source", local_cloud.state_dir)
