@@ -16,7 +16,7 @@ TARGET_ARN = "arn:aws:comprehend:us-east-1:222222222222:document-classifier/t/ve
 
 
 def stored(table: Any) -> dict[str, Any]:
-    return table.get_item(Key={"copyKey": KEY}, ConsistentRead=True)["Item"]  # type: ignore[no-any-return]
+    return table.get_item(Key={"copyKey": KEY}, ConsistentRead=True)["Item"]
 
 
 def test_first_claim_is_new_and_holds_the_lease(ledger: Ledger, ledger_table: Any,
@@ -41,7 +41,7 @@ def test_duplicate_while_the_lease_is_valid_is_busy_and_waits(ledger: Ledger,
     assert entry is not None and entry.waiters == [FIRST, SECOND] and entry.owner == "req-1"
     # The same delivery again does not add a second copy of its waiter.
     ledger.claim(KEY, "req-3", LEASE, SECOND)
-    assert ledger.get(KEY).waiters == [FIRST, SECOND]  # type: ignore[union-attr]
+    assert ledger.get(KEY).waiters == [FIRST, SECOND]
 
 
 def test_same_owner_resumes(ledger: Ledger, clock: Any) -> None:
@@ -53,7 +53,7 @@ def test_same_owner_resumes(ledger: Ledger, clock: Any) -> None:
     assert claim.entry.target_model_arn == TARGET_ARN
     assert claim.entry.import_started_at == "2026-11-03T09:20:00+00:00"
     assert claim.entry.lease_until == int(clock.now + LEASE)
-    assert ledger.get(KEY).waiters == [FIRST]  # type: ignore[union-attr]
+    assert ledger.get(KEY).waiters == [FIRST]
 
 
 def test_handover_resumes_under_the_new_owner(ledger: Ledger, ledger_table: Any) -> None:

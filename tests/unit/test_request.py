@@ -26,7 +26,7 @@ CONFIG = SourceConfig(
 
 
 def sample(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
+    return json.loads((EVENTS / name).read_text())
 
 
 def cloudtrail(tag: str | None) -> dict[str, Any]:

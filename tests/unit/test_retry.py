@@ -54,7 +54,7 @@ def test_default_jitter_varies_the_delays() -> None:
 @pytest.mark.parametrize("code", ["TooManyRequestsException", "ThrottlingException",
                                   "InternalServerException", "ServiceUnavailable"])
 def test_retryable_errors_are_retried_until_success(code: str) -> None:
-    call, slept = Flaky(client_error(code), client_error(code)), []
+    call, slept = Flaky(client_error(code), client_error(code)), list[float]()
     assert call_with_retries(call, attempts=3, sleep=slept.append) == "ok"
     assert call.calls == 3
     assert len(slept) == 2
@@ -71,7 +71,7 @@ def test_connection_errors_are_retried() -> None:
                                    client_error("ConditionalCheckFailedException"),
                                    ValueError("a bug")])
 def test_other_errors_raise_at_once(error: BaseException) -> None:
-    call, slept = Flaky(error), []
+    call, slept = Flaky(error), list[float]()
     with pytest.raises(type(error)):
         call_with_retries(call, attempts=5, sleep=slept.append)
     assert call.calls == 1
@@ -80,7 +80,7 @@ def test_other_errors_raise_at_once(error: BaseException) -> None:
 
 def test_gives_up_after_the_extra_attempts_with_the_last_error() -> None:
     errors = [client_error("TooManyRequestsException") for _ in range(10)]
-    call, slept, retried = Flaky(*errors), [], []
+    call, slept, retried = Flaky(*errors), list[float](), list[int]()
     with pytest.raises(ClientError) as raised:
         call_with_retries(call, attempts=4, base=0.1, cap=0.3, sleep=slept.append,
                           on_retry=lambda error, n: retried.append(n))

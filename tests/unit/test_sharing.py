@@ -37,7 +37,7 @@ class FakeComprehend:
         self.revision: str | None = "rev-0" if policy is not None else None
         self.writes = 0
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.before_put: Callable[[dict[str, Any]], None] = lambda request: None
+        self.before_put: Callable[[dict[str, Any]], object] = lambda request: None
         self.describe_errors: list[ClientError] = []
 
     def _write(self, text: str) -> str:
@@ -68,7 +68,7 @@ class FakeComprehend:
         return [request for name, request in self.calls if name == "put"]
 
     def statements(self) -> list[dict[str, Any]]:
-        return json.loads(self.policy or "{}").get("Statement", [])  # type: ignore[no-any-return]
+        return json.loads(self.policy or "{}").get("Statement", [])
 
 
 @pytest.fixture(autouse=True)
