@@ -331,3 +331,40 @@ def test_entity_recognizers_are_described_as_recognizers(make_ports: Any) -> Non
     assert run(share, SOURCE, "req-1", CONFIG, make_ports(comprehend)).endswith("TRAINED")
     assert comprehend.count("describe_entity_recognizer") == 1
     assert comprehend.count("describe_document_classifier") == 0
+
+
+# ------------------------------------------------------------------ the report port
+class FakeEvents:
+    def __init__(self, failed: bool = False) -> None:
+        self.failed, self.entries = failed, list[dict[str, Any]]()
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.entries.extend(Entries)
+        if self.failed:
+            return {"FailedEntryCount": 1,
+                    "Entries": [{"ErrorCode": "AccessDenied", "ErrorMessage": "no"}]}
+        return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]}
+
+
+def test_put_outcome_sends_one_contract_event() -> None:
+    from model_copy.reporting import put_outcome
+
+    events = FakeEvents()
+    outcome = ImportOutcome.model_validate(
+        json.loads((EVENTS / "model-imported.json").read_text())["detail"])
+    put_outcome(events, "model-copy", DetailType.MODEL_IMPORTED, outcome)
+    [entry] = events.entries
+    assert (entry["EventBusName"], entry["Source"], entry["DetailType"]) == (
+        "model-copy", "model-copy", "Model Imported")
+    assert ImportOutcome.model_validate_json(entry["Detail"]) == outcome
+    assert entry["Resources"] == [SOURCE_ARN]
+
+
+def test_put_outcome_raises_when_eventbridge_refuses() -> None:
+    from model_copy.reporting import OutcomeNotDelivered, put_outcome
+
+    outcome = ImportOutcome.model_validate(
+        json.loads((EVENTS / "model-import-failed.json").read_text())["detail"])
+    with pytest.raises(OutcomeNotDelivered, match="AccessDenied"):
+        put_outcome(FakeEvents(failed=True), "model-copy", DetailType.MODEL_IMPORT_FAILED,
+                    outcome)
