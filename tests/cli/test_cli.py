@@ -304,6 +304,11 @@ def test_failed_import_exits_1_naming_the_target_and_cause(on_local_cloud, capsy
     out = capsys.readouterr().out
     assert code == 1
     assert "copy FAILED" in out and f"{TARGET_ACCOUNT}  FAILED" in out
+    assert "IN_ERROR: disk on fire" in out
+    # One progress line per change, the last saying why.
+    progress = [line for line in out.splitlines() if line.startswith("[")]
+    assert "delivered; waiting for the target to import" in "\n".join(progress)
+    assert progress[-1].endswith("disk on fire")
 
 
 @comprehend_ready
