@@ -34,12 +34,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def ledger_table() -> Iterator[Any]:
+def ledger_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The ledger table as template.yaml defines it, in moto's in-process DynamoDB.
 
-    Explicit keys and endpoint, so a local cloud started by another test (which sets
-    AWS_ENDPOINT_URL and a config file with profiles) does not redirect these calls.
+    A local cloud started by another test of the session sets AWS_ENDPOINT_URL and a config
+    file with profiles: those are hidden here so these calls stay in process.
     """
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL",
+                 "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
     with mock_aws():
         dynamodb = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                  region_name=REGION).resource(
