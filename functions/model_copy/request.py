@@ -49,6 +49,10 @@ def _manual_fields(body: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
 def _accounts_from_tag(value: str, config: SourceConfig) -> list[str]:
     # Tag values cannot hold commas, so accounts are separated by spaces, '+' or ':'.
     if value.strip().lower() == "default":
+        if not config.default_target_accounts:
+            raise InvalidCopyRequest(
+                f"the model is tagged {TAG_TARGETS}=default but this source stack has no "
+                "DefaultTargetAccountIds: set that parameter or tag the target accounts")
         return list(config.default_target_accounts)
     return [a for a in value.replace("+", " ").replace(":", " ").split() if a]
 

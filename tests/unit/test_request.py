@@ -160,7 +160,7 @@ def test_bad_cloudtrail_events_are_refused() -> None:
         plan_copy(failed, CONFIG, "e")
     with pytest.raises(InvalidCopyRequest, match="is not a 12-digit"):
         plan_copy(cloudtrail("team-a"), CONFIG, "e")
-    with pytest.raises(InvalidCopyRequest, match="non-empty list"):
+    with pytest.raises(InvalidCopyRequest, match="no DefaultTargetAccountIds"):
         plan_copy(cloudtrail("default"), replace(CONFIG, default_target_accounts=()), "e")
 
 
