@@ -33,7 +33,7 @@ def _session(profile: str | None):  # type: ignore[no-untyped-def]
     session = boto3.Session(profile_name=profile)
     try:
         session.client("sts").get_caller_identity()
-    except Exception as error:  # noqa: BLE001 - any credential problem means: skip
+    except Exception as error:  # any credential problem means: skip
         pytest.skip(f"no usable AWS credentials for profile {profile}: {error}")
     return session
 
