@@ -19,12 +19,14 @@ from model_copy.errors import ModelCopyError
 from model_copy.importing import Ports, run
 from model_copy.ledger import Ledger
 from model_copy.observability import logger, metrics
+from model_copy.promotion import promote
 from model_copy.reporting import put_outcome
 
 CONFIG = TargetConfig.from_env()
 comprehend = boto3.client("comprehend")
 events = boto3.client("events")
 lambda_client = boto3.client("lambda")
+ssm = boto3.client("ssm")
 ledger = Ledger(boto3.resource("dynamodb").Table(CONFIG.ledger_table))
 
 
@@ -54,6 +56,11 @@ def _refuse(event: dict[str, Any], reason: str) -> dict[str, Any]:
     return {"result": "refused", "reason": reason}
 
 
+def _promote(model_name: str, model_arn: str, by: str) -> None:
+    promotion = promote(ssm, events, CONFIG.bus_name, model_name, model_arn, "imported", by)
+    logger.info("copy promoted", extra={"model": model_arn, "previous": promotion.previous_arn})
+
+
 def _hand_over(original: dict[str, Any], function_arn: str) -> Any:
     def hand_over(owner: str) -> None:
         payload = {"handover": {"owner": owner, "event": original}}
@@ -80,7 +87,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(correlation_id=share.correlationId, source_model=share.sourceModelArn)
     ports = Ports(comprehend=comprehend, ledger=ledger, report=_report,
                   hand_over=_hand_over(original, context.invoked_function_arn),
-                  remaining_s=lambda: context.get_remaining_time_in_millis() / 1000)
+                  remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
+                  promote=lambda name, arn: _promote(name, arn, context.invoked_function_arn))
     try:
         result = run(share, share_event.account, owner=context.aws_request_id, config=CONFIG,
                      ports=ports, resume_from=handover["owner"] if handover else None)

@@ -19,7 +19,7 @@ def _get(env: Mapping[str, str], name: str, default: str | None = None) -> str:
     return value
 
 
-def _accounts(raw: str) -> tuple[str, ...]:
+def parse_accounts(raw: str) -> tuple[str, ...]:
     return tuple(a.strip() for a in raw.replace(" ", ",").split(",") if a.strip())
 
 
@@ -47,6 +47,8 @@ class SourceConfig:
     training_wait_max_s: float
     import_timeout_s: int
     revoke_after_import: bool
+    approval_required_accounts: tuple[str, ...]
+    approval_timeout_s: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SourceConfig:
@@ -54,8 +56,8 @@ class SourceConfig:
         return cls(
             region=_get(env, "AWS_REGION"),
             account=_get(env, "SOURCE_ACCOUNT_ID"),
-            target_accounts=_accounts(_get(env, "TARGET_ACCOUNT_IDS", "")),
-            default_target_accounts=_accounts(_get(env, "DEFAULT_TARGET_ACCOUNT_IDS", "")),
+            target_accounts=parse_accounts(_get(env, "TARGET_ACCOUNT_IDS", "")),
+            default_target_accounts=parse_accounts(_get(env, "DEFAULT_TARGET_ACCOUNT_IDS", "")),
             import_role_name=_get(env, "TARGET_IMPORT_ROLE_NAME"),
             share_with_account_root=_get(env, "SHARE_WITH_ACCOUNT_ROOT", "false") == "true",
             poll_first_s=_seconds(env, "POLL_FIRST_SECONDS", "30"),
@@ -63,6 +65,9 @@ class SourceConfig:
             training_wait_max_s=_seconds(env, "TRAINING_WAIT_MAX_SECONDS", "86400"),
             import_timeout_s=int(_seconds(env, "IMPORT_TIMEOUT_SECONDS", "21600")),
             revoke_after_import=_get(env, "REVOKE_AFTER_IMPORT", "false") == "true",
+            approval_required_accounts=parse_accounts(
+                _get(env, "APPROVAL_REQUIRED_ACCOUNT_IDS", "")),
+            approval_timeout_s=int(_seconds(env, "APPROVAL_TIMEOUT_SECONDS", "86400")),
         )
 
 
@@ -87,7 +92,7 @@ class TargetConfig:
         return cls(
             region=_get(env, "AWS_REGION"),
             account=_get(env, "TARGET_ACCOUNT_ID"),
-            allowed_source_accounts=_accounts(_get(env, "ALLOWED_SOURCE_ACCOUNT_IDS", "")),
+            allowed_source_accounts=parse_accounts(_get(env, "ALLOWED_SOURCE_ACCOUNT_IDS", "")),
             bus_name=_get(env, "EVENT_BUS_NAME"),
             ledger_table=_get(env, "LEDGER_TABLE_NAME"),
             model_kms_key_id=_get(env, "MODEL_KMS_KEY_ID", "") or None,

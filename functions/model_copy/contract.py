@@ -24,6 +24,10 @@ class DetailType(StrEnum):
     MODEL_IMPORT_STARTED = "Model Import Started"
     MODEL_IMPORTED = "Model Imported"
     MODEL_IMPORT_FAILED = "Model Import Failed"
+    MODEL_VERSION_PROMOTED = "Model Version Promoted"
+    MODEL_COPY_APPROVAL_REQUESTED = "Model Copy Approval Requested"
+    MODEL_COPY_APPROVED = "Model Copy Approved"
+    MODEL_COPY_REJECTED = "Model Copy Rejected"
 
 
 OUTCOME_DETAIL_TYPES = (DetailType.MODEL_IMPORTED, DetailType.MODEL_IMPORT_FAILED)
@@ -51,6 +55,7 @@ class CopyModelRequested(_Detail):
     targetAccounts: list[str] = Field(min_length=1)
     targetModelName: str | None = None
     targetVersionName: str | None = None
+    dryRun: bool = False
 
 
 class ModelVersionShared(_Detail):

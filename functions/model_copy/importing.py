@@ -66,6 +66,8 @@ class Ports:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     remaining_s: Callable[[], float] = lambda: 900.0
+    # Make a trained copy the version consumers use (model name, copy ARN).
+    promote: Callable[[str, str], None] = lambda _name, _arn: None
 
 
 @dataclass
@@ -191,6 +193,9 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
         ports.hand_over(owner)
         return f"handed over while {target_arn} is still importing"
     status, message = result
+    if status in SUCCESS and target_arn:
+        # Before the ledger says DONE: if this fails, the retry resumes and promotes again.
+        ports.promote(share.targetModelName, target_arn)
     final = job.outcome(status, message, target_arn, started_at).model_dump()
     done = ports.ledger.finish(key, owner, final)
     _answer(job, final, done.waiters)

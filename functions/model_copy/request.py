@@ -25,6 +25,7 @@ class CopyTarget:
     targetModelName: str
     targetVersionName: str | None
     principal: str
+    approvalRequired: bool
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,16 @@ class CopyPlan:
     sourceAccount: str
     targets: list[CopyTarget]
     trainingPollIntervals: list[int]
+    dryRun: bool
 
     def as_state(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _manual_fields(body: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+def _manual_fields(body: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
     return (body.get("sourceModelArn"), body.get("targetAccounts"),
-            body.get("targetModelName"), body.get("targetVersionName"))
+            body.get("targetModelName"), body.get("targetVersionName"),
+            body.get("dryRun", False))
 
 
 def _accounts_from_tag(value: str, config: SourceConfig) -> list[str]:
@@ -70,8 +73,10 @@ def _from_cloudtrail(detail: dict[str, Any], config: SourceConfig) -> tuple[Any,
     return arn, accounts
 
 
-def read_request(execution_input: Any, config: SourceConfig) -> tuple[str, Any, Any, Any, Any]:
-    """(trigger, sourceModelArn, targetAccounts, targetModelName, targetVersionName), unchecked."""
+def read_request(execution_input: Any,
+                 config: SourceConfig) -> tuple[str, Any, Any, Any, Any, Any]:
+    """(trigger, sourceModelArn, targetAccounts, targetModelName, targetVersionName, dryRun),
+    unchecked."""
     if not isinstance(execution_input, dict):
         raise InvalidCopyRequest("the execution input must be a JSON object with "
                                  "sourceModelArn and targetAccounts")
@@ -85,7 +90,7 @@ def read_request(execution_input: Any, config: SourceConfig) -> tuple[str, Any, 
         return ("copy-requested", *_manual_fields(detail))
     if detail_type == CLOUDTRAIL_DETAIL_TYPE:
         arn, accounts = _from_cloudtrail(detail, config)
-        return ("model-created", arn, accounts, None, None)
+        return ("model-created", arn, accounts, None, None, False)
     raise InvalidCopyRequest(f"cannot start a copy from an event of type {detail_type!r}")
 
 
@@ -119,7 +124,10 @@ def _check_accounts(accounts: Any, config: SourceConfig) -> list[str]:
 
 
 def plan_copy(execution_input: Any, config: SourceConfig, correlation_id: str) -> CopyPlan:
-    trigger, arn_text, accounts, model_name, version_name = read_request(execution_input, config)
+    trigger, arn_text, accounts, model_name, version_name, dry_run = read_request(
+        execution_input, config)
+    if not isinstance(dry_run, bool):
+        raise InvalidCopyRequest(f"dryRun must be true or false, not {dry_run!r}")
     arn = parse_model_arn(arn_text)
     _check_source(arn, config)
     checked_accounts = _check_accounts(accounts, config)
@@ -130,11 +138,13 @@ def plan_copy(execution_input: Any, config: SourceConfig, correlation_id: str) -
         CopyTarget(account=account, targetModelName=name, targetVersionName=version,
                    principal=(f"arn:{arn.partition}:iam::{account}:root"
                               if config.share_with_account_root else
-                              f"arn:{arn.partition}:iam::{account}:role/{config.import_role_name}"))
+                              f"arn:{arn.partition}:iam::{account}:role/{config.import_role_name}"),
+                   approvalRequired=account in config.approval_required_accounts)
         for account in checked_accounts
     ]
     return CopyPlan(
         trigger=trigger, correlationId=correlation_id, sourceModelArn=str(arn),
         modelType=arn.model_type, sourceAccount=arn.account, targets=targets,
         trainingPollIntervals=poll_intervals(config.poll_first_s, config.poll_max_s,
-                                             config.training_wait_max_s))
+                                             config.training_wait_max_s),
+        dryRun=dry_run)

@@ -20,4 +20,5 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     state["trainingPollCount"] = len(plan.trainingPollIntervals)
     state["importTimeoutSeconds"] = CONFIG.import_timeout_s
     state["revokeAfterImport"] = CONFIG.revoke_after_import
+    state["approvalTimeoutSeconds"] = CONFIG.approval_timeout_s
     return {"plan": state, "wait": {"attempt": 0, "seconds": 0}}

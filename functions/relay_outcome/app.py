@@ -1,4 +1,8 @@
-"""RelayOutcome: hand a target's import outcome to the copy execution waiting on its task token."""
+"""RelayOutcome: answer waiting copy executions with what they wait for.
+
+A target's import outcome (task token from the share event) and an approval decision
+(task token from the approval request) both end a waitForTaskToken task.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
-from model_copy.config import _accounts
+from model_copy.approval import decide
+from model_copy.config import parse_accounts
 from model_copy.contract import DetailType, ImportOutcome
 from model_copy.observability import logger
 from model_copy.retry import call_with_retries, error_code
 
-TARGET_ACCOUNTS = _accounts(os.environ.get("TARGET_ACCOUNT_IDS", ""))
+TARGET_ACCOUNTS = parse_accounts(os.environ.get("TARGET_ACCOUNT_IDS", ""))
+SOURCE_ACCOUNT = os.environ.get("SOURCE_ACCOUNT_ID", "")
 # The execution already moved on (answered, timed out or stopped): nothing is waiting.
 STALE_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"})
 sfn = boto3.client("stepfunctions")
@@ -39,8 +45,30 @@ def _send(outcome: ImportOutcome, detail_type: str) -> str:
     return "answered"
 
 
+def _relay_decision(event: dict[str, Any]) -> dict[str, Any]:
+    """`Model Copy Approved/Rejected` from an integration of this account answers a gate."""
+    detail = event.get("detail") or {}
+    if event.get("account") != SOURCE_ACCOUNT or not detail.get("taskToken"):
+        logger.warning("decision ignored: not from this account or without a task token",
+                       extra={"sender": event.get("account")})
+        return {"result": "ignored"}
+    approved = event.get("detail-type") == DetailType.MODEL_COPY_APPROVED
+    by = str(detail.get("by") or f"{event.get('source')} in {event.get('account')}")
+    try:
+        decision = decide(sfn, detail["taskToken"], approved, by, detail.get("reason"))
+    except ClientError as error:
+        if error_code(error) in STALE_TOKEN_CODES:
+            return {"result": f"nothing waiting ({error_code(error)})"}
+        raise
+    logger.info("approval decision relayed", extra={"decision": decision.decision, "by": by})
+    return {"result": decision.decision}
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    if event.get("detail-type") in (DetailType.MODEL_COPY_APPROVED,
+                                    DetailType.MODEL_COPY_REJECTED):
+        return _relay_decision(event)
     sender = event.get("account")
     outcome = ImportOutcome.model_validate(event.get("detail"))
     logger.append_keys(correlation_id=outcome.correlationId)

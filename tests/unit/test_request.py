@@ -22,7 +22,8 @@ CONFIG = SourceConfig(
     region="us-east-1", account=SOURCE, target_accounts=(TARGET, OTHER),
     default_target_accounts=(TARGET,), import_role_name="model-copy-import-us-east-1",
     share_with_account_root=False, poll_first_s=30, poll_max_s=300,
-    training_wait_max_s=3600, import_timeout_s=21600, revoke_after_import=False)
+    training_wait_max_s=3600, import_timeout_s=21600, revoke_after_import=False,
+    approval_required_accounts=(OTHER,), approval_timeout_s=600)
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -200,3 +201,17 @@ def test_poll_intervals_grow_are_capped_and_cover_the_wait(first: float, cap: fl
 
 def test_poll_intervals_double_then_stay_at_the_cap() -> None:
     assert poll_intervals(30, 300, 3600)[:6] == [30, 60, 120, 240, 300, 300]
+
+
+def test_dry_run_and_approval_flags_are_carried_into_the_plan():
+    manual = {"sourceModelArn": ARN, "targetAccounts": [TARGET, OTHER], "dryRun": True}
+    plan = plan_copy(manual, CONFIG, "e")
+    assert plan.dryRun is True
+    assert {t.account: t.approvalRequired for t in plan.targets} == {TARGET: False, OTHER: True}
+    assert plan_copy({**manual, "dryRun": False}, CONFIG, "e").dryRun is False
+
+
+def test_dry_run_must_be_a_boolean():
+    with pytest.raises(InvalidCopyRequest, match="dryRun must be true or false"):
+        plan_copy({"sourceModelArn": ARN, "targetAccounts": [TARGET], "dryRun": "yes"},
+                  CONFIG, "e")

@@ -1,0 +1,105 @@
+"""Which imported version consumers of a target account use: one SSM parameter per model.
+
+`/model-copy/current/<model name>` holds the ARN of the version that is current. Each
+promotion writes a new parameter version, so SSM's history is the promotion history and
+a rollback re-promotes the previous ARN: nothing is deleted. Every change is announced as
+`Model Version Promoted` on the account's model-copy bus for applications to follow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from model_copy.arns import validate_name
+from model_copy.contract import EVENT_SOURCE, DetailType
+from model_copy.errors import ModelCopyError
+from model_copy.retry import call_with_retries, error_code
+
+PARAMETER_PREFIX = "/model-copy/current/"
+
+
+class NothingToRollBack(ModelCopyError):
+    """The model has no earlier promoted version to return to."""
+
+
+@dataclass(frozen=True)
+class Promotion:
+    model_name: str
+    model_arn: str
+    previous_arn: str | None
+    reason: str  # "imported" | "rollback"
+    by: str
+
+
+def parameter_name(model_name: str) -> str:
+    return PARAMETER_PREFIX + validate_name(model_name, "model name")
+
+
+def current_version(ssm: Any, model_name: str) -> str | None:
+    try:
+        response = call_with_retries(lambda: ssm.get_parameter(Name=parameter_name(model_name)))
+    except ClientError as error:
+        if error_code(error) == "ParameterNotFound":
+            return None
+        raise
+    return str(response["Parameter"]["Value"])
+
+
+def _history(ssm: Any, model_name: str) -> list[str]:
+    """Promoted ARNs, oldest first."""
+    values: list[str] = []
+    kwargs: dict[str, Any] = {"Name": parameter_name(model_name)}
+    while True:
+        try:
+            page = call_with_retries(lambda: ssm.get_parameter_history(**kwargs))
+        except ClientError as error:
+            if error_code(error) == "ParameterNotFound":
+                return []
+            raise
+        values += [p["Value"] for p in page.get("Parameters", [])]
+        if not page.get("NextToken"):
+            return values
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def _announce(events: Any, bus_name: str, promotion: Promotion) -> None:
+    detail = {"modelName": promotion.model_name, "modelArn": promotion.model_arn,
+              "previousModelArn": promotion.previous_arn, "reason": promotion.reason,
+              "by": promotion.by}
+    call_with_retries(lambda: events.put_events(Entries=[{
+        "EventBusName": bus_name, "Source": EVENT_SOURCE,
+        "DetailType": str(DetailType.MODEL_VERSION_PROMOTED), "Detail": json.dumps(detail),
+        "Resources": [promotion.model_arn]}]))
+
+
+def promote(ssm: Any, events: Any, bus_name: str, model_name: str, model_arn: str,
+            reason: str, by: str) -> Promotion:
+    previous = current_version(ssm, model_name)
+    promotion = Promotion(model_name, model_arn, previous, reason, by)
+    if previous != model_arn:
+        call_with_retries(lambda: ssm.put_parameter(
+            Name=parameter_name(model_name), Value=model_arn, Type="String", Overwrite=True,
+            Description=f"model-copy: current version of {model_name} ({reason} by {by})"[:1024]))
+    _announce(events, bus_name, promotion)
+    return promotion
+
+
+def rollback(ssm: Any, events: Any, bus_name: str, model_name: str, by: str) -> Promotion:
+    """Make the version promoted before the current one current again."""
+    history = _history(ssm, model_name)
+    if not history:
+        raise NothingToRollBack(f"{model_name} has never been promoted in this account "
+                                f"(no parameter {parameter_name(model_name)})")
+    current = history[-1]
+    # Versions in the order they were first promoted; a rollback steps back one place, so
+    # rolling back twice from v3 gives v2, then v1 (never back and forth between two).
+    in_order = list(dict.fromkeys(history))
+    position = in_order.index(current)
+    if position == 0:
+        raise NothingToRollBack(f"{current} is the first version of {model_name} promoted in "
+                                "this account; there is no earlier one to roll back to")
+    return promote(ssm, events, bus_name, model_name, in_order[position - 1], "rollback", by)
