@@ -28,6 +28,8 @@ import queue
 import threading
 import time
 import types
+import weakref
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -72,10 +74,27 @@ def _nothing() -> None:
     return None
 
 
+def _portable_factory(factory: Callable[[], Any]) -> Callable[[], Any]:
+    """A picklable stand-in for a lambda that makes an empty builtin (`lambda: {}`)."""
+    sample = factory()
+    kind = type(sample)
+    if kind in (dict, list, set, int, float, str, tuple) and sample == kind():
+        return kind
+    raise TypeError(f"cannot pickle the default factory {factory.__qualname__}")
+
+
+def _weak_mapping(cls: type, items: list[tuple[Any, Any]]) -> Any:
+    return cls(items)
+
+
+def _weak_set(items: list[Any]) -> weakref.WeakSet[Any]:
+    return weakref.WeakSet(items)
+
+
 _LOCKS = (type(threading.Lock()), _thread.LockType)
 _RLOCKS: tuple[type, ...] = (type(threading.RLock()),)
 if hasattr(threading, "_PyRLock"):
-    _RLOCKS += (threading._PyRLock,)  # type: ignore[attr-defined]
+    _RLOCKS += (threading._PyRLock,)
 # Live machinery of this process: meaningless in the next one.
 _TRANSIENT: tuple[type, ...] = (threading.Thread, Executor, Future, types.GeneratorType,
                                 types.CoroutineType, types.AsyncGeneratorType, io.IOBase)
@@ -95,11 +114,25 @@ class StatePickler(pickle.Pickler):
             return _new_event, (obj.is_set(),)
         if isinstance(obj, threading.local):
             return threading.local, ()
+        # Their removal callbacks are closures; the entries are kept alive (or not) by the
+        # strong references elsewhere in the same pickle, as before.
+        if isinstance(obj, (weakref.WeakValueDictionary, weakref.WeakKeyDictionary)):
+            return _weak_mapping, (type(obj), list(obj.items()))
+        if isinstance(obj, weakref.WeakSet):
+            return _weak_set, (list(obj),)
+        if isinstance(obj, defaultdict) and obj.default_factory is not None and (
+                "<" in getattr(obj.default_factory, "__qualname__", "")):  # <lambda>, <locals>
+            return (type(obj), (_portable_factory(obj.default_factory),), None, None,
+                    iter(obj.items()))
         if isinstance(obj, queue.Queue):
             return type(obj), ()  # work queued for threads that no longer exist
         if isinstance(obj, _TRANSIENT):
             return _nothing, ()
         return NotImplemented
+
+
+# What pickle raises for an object it cannot handle (or a class gone since the save).
+_PICKLING_ERRORS = (pickle.PickleError, TypeError, AttributeError, ValueError)
 
 
 def dumps(value: Any) -> bytes:
@@ -113,7 +146,7 @@ def dumps(value: Any) -> bytes:
 def _backend_dicts() -> list[Any]:
     from moto.core.base_backend import BackendDict
 
-    return list(BackendDict._instances)
+    return list(BackendDict._instances)  # type: ignore[misc]
 
 
 def _key(backend_dict: Any) -> BackendKey:
@@ -172,7 +205,7 @@ def save(state_dir: Path, attempts: int = 3) -> SaveReport:
         started = time.perf_counter()
         skipped: dict[str, str] = {}
         data = b""
-        for attempt in range(attempts):
+        for _attempt in range(attempts):
             snapshot = _snapshot()
             for label in skipped:
                 snapshot.pop(_unlabel(label), None)
@@ -184,7 +217,7 @@ def save(state_dir: Path, attempts: int = 3) -> SaveReport:
                 raise
             except RuntimeError as error:  # "dictionary changed size during iteration"
                 log.debug("state changed while saving (%s): retrying", error)
-            except Exception:
+            except _PICKLING_ERRORS:
                 newly = _unpicklable(snapshot)
                 if not newly:
                     raise
@@ -221,7 +254,7 @@ def _unpicklable(snapshot: dict[BackendKey, Any]) -> dict[str, str]:
     for key, accounts in snapshot.items():
         try:
             dumps(accounts)
-        except Exception as error:
+        except _PICKLING_ERRORS as error:
             failures[_label(key)] = f"{type(error).__name__}: {error}"
     return failures
 
@@ -262,7 +295,7 @@ def restore(state_dir: Path) -> RestoreReport | None:
         payload = pickle.loads(data)
         if payload.get("format") != FORMAT:
             raise ValueError(f"unknown state format {payload.get('format')!r}")
-    except Exception as error:
+    except (*_PICKLING_ERRORS, OSError, EOFError, ImportError, KeyError) as error:
         report.error = f"{type(error).__name__}: {error}"
         aside = path.with_name(f"{STATE_FILE}.unreadable-{int(time.time())}")
         os.replace(path, aside)
@@ -289,7 +322,7 @@ def _executions() -> Iterator[Any]:
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
     for _, _, backend in stepfunctions_parser_backends.iter_backends():
-        for state_machine in backend.state_machines:
+        for state_machine in getattr(backend, "state_machines", []):
             yield from getattr(state_machine, "executions", [])
 
 
