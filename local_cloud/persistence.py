@@ -19,6 +19,7 @@ counters, the EventBridge statistics): a restarted cloud starts those afresh.
 from __future__ import annotations
 
 import _thread
+import functools
 import importlib
 import io
 import logging
@@ -80,7 +81,58 @@ def _portable_factory(factory: Callable[[], Any]) -> Callable[[], Any]:
     kind = type(sample)
     if kind in (dict, list, set, int, float, str, tuple) and sample == kind():
         return kind
+    if kind is defaultdict and not sample and sample.default_factory is not None:
+        inner = sample.default_factory
+        if "<" in getattr(inner, "__qualname__", ""):
+            inner = _portable_factory(inner)
+        return functools.partial(defaultdict, inner)  # `lambda: defaultdict(dict)`
     raise TypeError(f"cannot pickle the default factory {factory.__qualname__}")
+
+
+def _private_key(der: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_private_key(der, password=None)
+
+
+def _public_key(der: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_public_key(der)
+
+
+def _reduce_crypto_key(key: Any) -> Any:
+    """cryptography's keys (moto KMS holds them) are Rust objects: carry them as DER."""
+    from cryptography.hazmat.primitives import serialization
+
+    if hasattr(key, "private_bytes"):
+        return _private_key, (key.private_bytes(serialization.Encoding.DER,
+                                                serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()),)
+    if hasattr(key, "public_bytes"):
+        return _public_key, (key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),)
+    return NotImplemented
+
+
+def _new_defaultdict(cls: type[defaultdict[Any, Any]],
+                     factory: Callable[[], Any] | None) -> defaultdict[Any, Any]:
+    made = defaultdict.__new__(cls)
+    made.default_factory = factory
+    return made
+
+
+def _reduce_defaultdict(obj: defaultdict[Any, Any]) -> Any:
+    """Lambda factories get a picklable stand-in; subclasses (moto's ParameterDict has its own
+    __init__ arguments) are rebuilt without calling __init__, attributes and items restored."""
+    factory = obj.default_factory
+    portable = factory is None or "<" not in getattr(factory, "__qualname__", "")
+    if portable and type(obj) is defaultdict:
+        return NotImplemented
+    if not portable:
+        factory = _portable_factory(factory)  # type: ignore[arg-type]
+    return (_new_defaultdict, (type(obj), factory), getattr(obj, "__dict__", None) or None,
+            None, iter(obj.items()))
 
 
 def _weak_mapping(cls: type, items: list[tuple[Any, Any]]) -> Any:
@@ -120,10 +172,10 @@ class StatePickler(pickle.Pickler):
             return _weak_mapping, (type(obj), list(obj.items()))
         if isinstance(obj, weakref.WeakSet):
             return _weak_set, (list(obj),)
-        if isinstance(obj, defaultdict) and obj.default_factory is not None and (
-                "<" in getattr(obj.default_factory, "__qualname__", "")):  # <lambda>, <locals>
-            return (type(obj), (_portable_factory(obj.default_factory),), None, None,
-                    iter(obj.items()))
+        if isinstance(obj, defaultdict):
+            return _reduce_defaultdict(obj)
+        if type(obj).__module__.startswith("cryptography."):
+            return _reduce_crypto_key(obj)
         if isinstance(obj, queue.Queue):
             return type(obj), ()  # work queued for threads that no longer exist
         if isinstance(obj, _TRANSIENT):
@@ -209,7 +261,8 @@ def save(state_dir: Path, attempts: int = 3) -> SaveReport:
             snapshot = _snapshot()
             for label in skipped:
                 snapshot.pop(_unlabel(label), None)
-            payload = {"format": FORMAT, "saved_at": time.time(), "backends": snapshot}
+            payload = {"format": FORMAT, "saved_at": time.time(), "backends": snapshot,
+                       "not_saved": dict(skipped)}
             try:
                 data = dumps(payload)
                 break
@@ -270,12 +323,14 @@ class RestoreReport:
     services: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     failed_executions: list[str] = field(default_factory=list)
+    not_saved: dict[str, str] = field(default_factory=dict)  # services the save left out
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "seconds": round(self.seconds, 4), "bytes": self.bytes,
                 "saved_at": self.saved_at, "services": self.services, "missing": self.missing,
-                "failed_executions": self.failed_executions, "error": self.error}
+                "failed_executions": self.failed_executions, "not_saved": self.not_saved,
+                "error": self.error}
 
 
 def restore(state_dir: Path) -> RestoreReport | None:
@@ -303,6 +358,7 @@ def restore(state_dir: Path) -> RestoreReport | None:
         report.seconds = time.perf_counter() - started
         return report
     report.saved_at = payload.get("saved_at")
+    report.not_saved = dict(payload.get("not_saved") or {})
     for key, accounts in payload["backends"].items():
         backend_dict = _backend_dict_for(key)
         if backend_dict is None:

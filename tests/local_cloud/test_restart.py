@@ -79,6 +79,10 @@ class World:
     function: str = ""
     finished_execution: str = ""
     running_execution: str = ""
+    bucket: str = ""
+    parameter: str = ""
+    key_id: str = ""
+    signature: bytes = b""
 
 
 def _zip(source: str) -> bytes:
@@ -154,7 +158,20 @@ def build_world(cloud: launcher.LocalCloud, source: boto3.Session,
         FunctionName=f"fn-{uuid.uuid4().hex[:8]}", Runtime="python3.12", Role=role,
         Handler="app.handler", Code={"ZipFile": _zip(ECHO)})["FunctionArn"]
 
+    world.bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3 = source.client("s3")
+    s3.create_bucket(Bucket=world.bucket)
+    s3.put_object(Bucket=world.bucket, Key="model/train.csv", Body=b"label,text\n")
+    world.parameter = f"/model-copy/{uuid.uuid4().hex[:8]}"
+    target.client("ssm").put_parameter(Name=world.parameter, Value="arn:copy", Type="String")
+    kms = target.client("kms")
+    world.key_id = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
+        "KeyId"]
+    world.signature = kms.sign(KeyId=world.key_id, Message=b"kept", MessageType="RAW",
+                               SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+
     sfn = source.client("stepfunctions")
+
     def machine(name: str, state: dict[str, Any]) -> str:
         return str(sfn.create_state_machine(
             name=name, roleArn=role,
@@ -210,7 +227,7 @@ def test_same_port_and_the_restore_is_reported(restarted: Restarted):
     for service in ("sqs", "dynamodb", "comprehend", "events", "awslambda", "iam", "sts",
                     "stepfunctions"):
         assert any(f"moto.{service}." in label for label in restored["services"]), service
-    assert restored["missing"] == []
+    assert restored["missing"] == [] and restored["not_saved"] == {}
     print(f"\nrestart {restarted.seconds:.2f}s, restore {restored['seconds']:.3f}s "
           f"({restored['bytes']} bytes)")
 
@@ -261,6 +278,19 @@ def test_function_is_kept_and_still_runs(restarted: Restarted):
         FunctionName=restarted.world.function, Payload=b'{"after": "restart"}')
     assert "FunctionError" not in response
     assert json.loads(response["Payload"].read()) == {"echo": {"after": "restart"}}
+
+
+def test_object_parameter_and_signing_key_are_kept(restarted: Restarted):
+    body = restarted.source.client("s3").get_object(
+        Bucket=restarted.world.bucket, Key="model/train.csv")["Body"].read()
+    assert body == b"label,text\n"
+    value = restarted.target.client("ssm").get_parameter(Name=restarted.world.parameter)
+    assert value["Parameter"]["Value"] == "arn:copy"
+    # The same private key: a signature made before the restart still verifies.
+    verified = restarted.target.client("kms").verify(
+        KeyId=restarted.world.key_id, Message=b"kept", MessageType="RAW",
+        Signature=restarted.world.signature, SigningAlgorithm="RSASSA_PSS_SHA_256")
+    assert verified["SignatureValid"]
 
 
 def test_finished_execution_is_kept_as_it_was(restarted: Restarted):
@@ -353,6 +383,8 @@ class Holder:
         self.data = {"kept": [1, 2, 3]}
         self.by_name: defaultdict[str, dict[str, int]] = defaultdict(lambda: {})
         self.by_name["a"]["x"] = 1
+        self.nested: defaultdict[str, Any] = defaultdict(lambda: defaultdict(dict))
+        self.nested["a"]["b"]["c"] = 1
         self.index: weakref.WeakValueDictionary[str, Holder] = weakref.WeakValueDictionary()
         self.child = Child()
         self.index["child"] = self.child
@@ -377,6 +409,7 @@ def test_pickler_recreates_locks_and_drops_live_machinery():
     assert copy.event.is_set()
     assert copy.thread is None and copy.executor is None and copy.generator is None
     assert copy.by_name == {"a": {"x": 1}} and copy.by_name["new"] == {}
+    assert copy.nested["a"]["b"] == {"c": 1} and copy.nested["x"]["y"] == {}
     assert copy.index["child"] is copy.child  # identity kept within the pickle
 
 
@@ -384,3 +417,19 @@ def test_pickler_refuses_a_factory_it_cannot_stand_in_for():
     odd = defaultdict(lambda: {"not": "empty"})
     with pytest.raises(TypeError, match="default factory"):
         persistence.dumps(odd)
+
+
+class Versions(defaultdict):  # type: ignore[type-arg]
+    """Like moto's ssm ParameterDict: a defaultdict whose __init__ takes other arguments."""
+
+    def __init__(self, region_name: str) -> None:
+        super().__init__(list)
+        self.region_name = region_name
+
+
+def test_pickler_rebuilds_defaultdict_subclasses_with_their_attributes():
+    versions = Versions("us-east-1")
+    versions["p"].append(1)
+    copy = pickle.loads(persistence.dumps({"v": versions}))["v"]
+    assert type(copy) is Versions and copy.region_name == "us-east-1"
+    assert copy == {"p": [1]} and copy["new"] == []
