@@ -1,0 +1,228 @@
+"""`python -m bench`: measure model-copy on a private local cloud and print target verdicts.
+
+Every figure comes from this one run and is reported as a ratio where time is involved, since
+machines differ. A missed target is printed, never a failure; the run fails only when the
+pipeline itself breaks (a single copy does not succeed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import cold_start, packaging
+from bench.copies import Copier, CopyBroken, by_service
+from bench.report import (
+    Metric,
+    counter_delta,
+    minimum_calls_per_copy,
+    missed_lines,
+    overhead_ratio,
+    ratio,
+    render_table,
+)
+from local_cloud import launcher, pipeline
+from local_cloud.launcher import LocalCloud
+
+RESULTS = Path(__file__).resolve().parent.parent / ".bench" / "latest.json"
+# The emulated work. Import 20 s so a fixed overhead of ~2 s shows as 0.10; the source is
+# trained before the copy starts, so the copy's training time is 0; submitted_s=0 makes the
+# import's emulated time exactly import_s.
+IMPORT_S = 20.0
+TRAINING_S = 0.5  # only while the bench's own source models train, before any copy starts
+CONCURRENT_COPIES = 50
+THROTTLE_PROBABILITY = 0.2
+# AWS gives an account 1000 concurrent Lambda executions; the local default of 16 workers
+# would make 50 simultaneous imports queue behind each other, which AWS would not.
+LAMBDA_WORKERS = 3 * CONCURRENT_COPIES + 10
+COPY_TIMEOUT_S = 120.0
+CONCURRENT_TIMEOUT_S = 150.0
+OUTCOME_BUS = "model-copy"
+
+
+def _poll(first: str, cap: str) -> tuple[float, float]:
+    return float(pipeline.FAST_POLLING[first]), float(pipeline.FAST_POLLING[cap])
+
+
+TRAINING_POLL = _poll("TrainingPollFirstSeconds", "TrainingPollMaxSeconds")
+IMPORT_POLL = _poll("ImportPollFirstSeconds", "ImportPollMaxSeconds")
+
+
+@contextmanager
+def private_cloud() -> Iterator[LocalCloud]:
+    """A local cloud on a free port in a temporary directory, stopped whatever happens."""
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state:
+        cloud = launcher.start(Path(state))
+        try:
+            for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                        "AWS_SESSION_TOKEN"):
+                os.environ.pop(key, None)
+            os.environ.update(cloud.client_environment())
+            yield cloud
+        finally:
+            launcher.stop(Path(state))
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def _say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- measurements on the cloud
+
+def single_copy(copier: Copier) -> dict[str, Any]:
+    """One copy of a trained model: calls per service, end-to-end time, detection lag."""
+    [source_arn] = copier.create_classifiers("bench-single", 1)
+    copier.settle()
+    before = copier.counters()
+    finished = copier.wait([copier.start(source_arn)], COPY_TIMEOUT_S)[0]
+    if finished.status != "SUCCEEDED" or finished.output is None:
+        raise CopyBroken(f"a single copy ended {finished.status}: {finished.error}")
+    copier.settle()
+    calls = counter_delta(before, copier.counters())
+    [result] = finished.output["results"]
+    copy = copier.describe(result["targetModelArn"], session=copier.target)
+    trained_at = copy["TrainingEndTime"]
+    imported_events = [e for e in copier.outcome_events(OUTCOME_BUS)
+                       if e.get("detail-type") == "Model Imported"
+                       and e.get("detail", {}).get("targetModelArn") == result["targetModelArn"]]
+    assert finished.stopped is not None
+    return {"calls": calls, "seconds": finished.seconds,
+            # The execution's end comes after the outcome event: an upper bound of the lag.
+            "detection_lag_s": (finished.stopped - trained_at).total_seconds(),
+            "outcome_event_time": imported_events[0]["time"] if imported_events else None,
+            "copy_trained_at": trained_at.isoformat(),
+            "execution_stopped_at": finished.stopped.isoformat()}
+
+
+def concurrent_copies(copier: Copier, sources: list[str], label: str) -> dict[str, Any]:
+    """Start one copy per source at once (throttling on); wall time from first start to last end."""
+    copier.cloud.control("comprehend", "configure", throttle_probability=THROTTLE_PROBABILITY)
+    try:
+        executions = [copier.start(arn, f"bench-{label}-{index}")
+                      for index, arn in enumerate(sources)]
+        finished = copier.wait(executions, CONCURRENT_TIMEOUT_S)
+    finally:
+        copier.cloud.control("comprehend", "configure", throttle_probability=0.0)
+    stopped = [f.stopped for f in finished if f.stopped is not None]
+    wall = (max(stopped) - min(f.started for f in finished)).total_seconds() if stopped else None
+    failures: dict[str, int] = {}
+    for copy in finished:
+        if copy.status != "SUCCEEDED":
+            reason = f"{copy.status}:{copy.error}"
+            failures[reason] = failures.get(reason, 0) + 1
+    return {"copies": len(finished), "succeeded": len(finished) - sum(failures.values()),
+            "wall_s": wall, "failures": failures}
+
+
+def cloud_measurements(cloud: LocalCloud) -> dict[str, Any]:
+    cloud.control("comprehend", "configure", submitted_s=0.0, training_s=TRAINING_S,
+                  import_s=IMPORT_S)
+    cloud.control("lambda", "configure", max_workers=LAMBDA_WORKERS)
+    _say("deploying both stacks")
+    copier = Copier.for_cloud(cloud, pipeline.deploy_pipeline(cloud))
+    _say(f"one copy (import emulated at {IMPORT_S:.0f} s)")
+    single = single_copy(copier)
+    _say(f"{CONCURRENT_COPIES} copies of one model to {CONCURRENT_COPIES} target names")
+    [shared_source] = copier.create_classifiers("bench-one", 1)
+    one_to_many = concurrent_copies(copier, [shared_source] * CONCURRENT_COPIES, "fan-out")
+    _say(f"{CONCURRENT_COPIES} copies of {CONCURRENT_COPIES} models to one target")
+    many_sources = copier.create_classifiers("bench-many", CONCURRENT_COPIES)
+    many_to_one = concurrent_copies(copier, many_sources, "fan-in")
+    import_stats = cloud.control("lambda", "stats", function_name=None)["functions"]
+    init_ms = {arn.split(":")[6]: stats["init_durations_ms"][:5]
+               for arn, stats in import_stats.items()}
+    return {"single": single, "one_to_many": one_to_many, "many_to_one": many_to_one,
+            "in_cloud_init_ms": init_ms}
+
+
+# ---------------------------------------------------------------- metrics
+
+def metrics_of(cloud_run: dict[str, Any], cold: dict[str, float],
+               packages: dict[str, float | None], package_error: str | None) -> list[Metric]:
+    single = cloud_run["single"]
+    minimum = minimum_calls_per_copy(IMPORT_S, 0.0, TRAINING_POLL, IMPORT_POLL)
+    actual = by_service(single["calls"])
+    rows = [Metric(f"api_calls_per_copy.{service}", actual.get(service, 0), fewest,
+                   "within", 2, note=f"minimum {fewest}")
+            for service, fewest in minimum.by_service.items()]
+    rows.append(Metric("overhead_ratio", round(overhead_ratio(single["seconds"], IMPORT_S), 3),
+                       0.10, note=f"copy {single['seconds']:.1f} s, emulated {IMPORT_S:.0f} s"))
+    rows.append(Metric("detection_lag_s", round(single["detection_lag_s"], 2), IMPORT_POLL[1],
+                       unit="s", note="copy TRAINED -> execution end; cap ImportPollMaxSeconds"))
+    rows.append(Metric("cold_start_ratio", round(ratio(cold["handler_s"], cold["boto3_s"]), 2),
+                       1.3, note=f"import_model.app {cold['handler_s'] * 1000:.0f} ms, "
+                                 f"boto3 {cold['boto3_s'] * 1000:.0f} ms"))
+    for label, run in (("one_to_many", cloud_run["one_to_many"]),
+                       ("many_to_one", cloud_run["many_to_one"])):
+        rows.append(Metric(f"concurrent_success.{label}", run["succeeded"], run["copies"], "==",
+                           note=", ".join(f"{n}x {why}" for why, n in run["failures"].items())))
+        wall_ratio = round(ratio(run["wall_s"], single["seconds"]), 2) if run["wall_s"] else None
+        rows.append(Metric(f"concurrent_wall_ratio.{label}", wall_ratio, 2.0,
+                           note=f"{run['wall_s']:.1f} s for {run['copies']}" if run["wall_s"]
+                           else "no copy stopped"))
+    for function, size in packages.items():
+        # No target was set for size; Lambda's limit for an unzipped package is 250 MB and
+        # 50 MB zipped for a direct upload.
+        rows.append(Metric(f"package_mb.{function}", size, 50.0, unit="MB",
+                           note=package_error or "" if size is None else "zipped"))
+    return rows
+
+
+def main() -> int:
+    started = time.monotonic()
+    try:
+        with private_cloud() as cloud:
+            cloud_run = cloud_measurements(cloud)
+    except CopyBroken as error:
+        print(f"bench failed: the pipeline broke: {error}", file=sys.stderr)
+        return 1
+    _say("cold start: fresh interpreters importing import_model.app and boto3")
+    cold = cold_start.measure()
+    heaviest = cold_start.top_imports()
+    _say("deployment packages (make -C functions build-<Function>)")
+    packages, package_error = packaging.package_sizes_mb()
+    metrics = metrics_of(cloud_run, cold, packages, package_error)
+    print()
+    print(render_table(metrics))
+    print()
+    print("import_model.app init, heaviest parts (ms): "
+          + ", ".join(f"{name} {ms:.0f}" for name, ms in heaviest))
+    for line in missed_lines(metrics):
+        print(line)
+    minimum = minimum_calls_per_copy(IMPORT_S, 0.0, TRAINING_POLL, IMPORT_POLL)
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0], "bench_seconds": round(time.monotonic() - started, 1),
+        "settings": {"import_s": IMPORT_S, "training_s_of_copied_model": 0.0,
+                     "polling": pipeline.FAST_POLLING, "concurrent_copies": CONCURRENT_COPIES,
+                     "throttle_probability": THROTTLE_PROBABILITY},
+        "metrics": [m.as_dict() for m in metrics],
+        "api_calls_per_copy": {"by_service": by_service(cloud_run["single"]["calls"]),
+                               "by_operation": cloud_run["single"]["calls"]},
+        "min_api_calls_per_copy": {"by_service": minimum.by_service,
+                                   "by_operation": minimum.by_operation},
+        "single_copy": cloud_run["single"], "one_to_many": cloud_run["one_to_many"],
+        "many_to_one": cloud_run["many_to_one"],
+        "cold_start": {**cold, "heaviest_imports_ms": heaviest,
+                       "in_cloud_init_ms": cloud_run["in_cloud_init_ms"]},
+        "package_mb": packages, "package_error": package_error,
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    _say(f"wrote {RESULTS} in {report['bench_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The import Lambda's module init against a bare `import boto3`, in fresh interpreters.
+
+Each sample is a new subprocess of this Python, as a new execution environment is: it imports
+one module and reports how long that took, so interpreter start-up is not counted.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.report import median
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+IMPORT_HANDLER = "import_model.app"
+# What the import handler reads at import time (TargetConfig.from_env, Powertools, boto3
+# clients); the values only need to be well formed, nothing is called.
+HANDLER_ENVIRONMENT = {
+    "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+    "TARGET_ACCOUNT_ID": "222222222222", "ALLOWED_SOURCE_ACCOUNT_IDS": "111111111111",
+    "EVENT_BUS_NAME": "model-copy", "LEDGER_TABLE_NAME": "model-copy-ledger",
+    "POWERTOOLS_SERVICE_NAME": "model-copy", "POWERTOOLS_METRICS_NAMESPACE": "ModelCopy",
+}
+_TIMED_IMPORT = ("import importlib, time; started = time.perf_counter(); "
+                 "importlib.import_module({module!r}); print(time.perf_counter() - started)")
+
+
+def _environment() -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    return {**keep, **HANDLER_ENVIRONMENT, "PYTHONPATH": str(FUNCTIONS_DIR),
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def import_seconds(module: str) -> float:
+    result = subprocess.run([sys.executable, "-c", _TIMED_IMPORT.format(module=module)],
+                            capture_output=True, text=True, env=_environment(), timeout=60,
+                            check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def measure(repetitions: int = 7) -> dict[str, float]:
+    """Median seconds of both imports; the samples alternate so drift hits both alike."""
+    import_seconds("boto3")  # warm the file cache once; AWS's image is warm as well
+    handler, bare = [], []
+    for _ in range(repetitions):
+        bare.append(import_seconds("boto3"))
+        handler.append(import_seconds(IMPORT_HANDLER))
+    return {"handler_s": median(handler), "boto3_s": median(bare)}
+
+
+def top_imports(limit: int = 8) -> list[tuple[str, float]]:
+    """`python -X importtime`: where the handler's import time goes, in ms, costliest first."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {IMPORT_HANDLER}"],
+                            capture_output=True, text=True, env=_environment(), timeout=60,
+                            check=True)
+    return parse_importtime(result.stderr, IMPORT_HANDLER)[:limit]
+
+
+def parse_importtime(stderr: str, module: str) -> list[tuple[str, float]]:
+    """The direct imports of `module` (cumulative ms) and its own body ("(module body)").
+
+    Lines look like `import time:   1234 |    56789 |   package.module`; the nesting depth is
+    the indentation of the last column, two spaces a level, and a module's imports are listed
+    before it. The body's time is the module's self time: module-level code such as creating
+    clients. Interpreter start-up (site, ...) is left out: every Lambda pays it alike.
+    """
+    children: list[tuple[str, float]] = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, cumulative, column = line.removeprefix("import time:").split("|")
+        depth = (len(column) - len(column.lstrip(" ")) - 1) // 2
+        name = column.strip()
+        if depth == 1:
+            children.append((name, int(cumulative) / 1000))
+        elif depth == 0 and name == module:
+            children.append((f"{module} (module body)", int(own) / 1000))
+            return sorted(children, key=lambda entry: entry[1], reverse=True)
+        elif depth == 0:
+            children = []
+    return []
