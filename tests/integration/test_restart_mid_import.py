@@ -97,6 +97,7 @@ def test_copy_completes_once_after_a_restart_mid_import(own_cloud: Cloud):
     [done] = copier.wait_for(lambda: [item for item in _ledger(copier, source_arn)
                                       if item["status"] == "DONE"], timeout=60)
     assert done["targetModelArn"] == started["targetModelArn"]
+    assert done["owner"] == started["owner"]  # the same request id resumed, none took over
     [copy] = _copies(copier)  # exactly one model of that name: no second ImportModel
     assert copy["Status"] == "TRAINED"
     assert copy["DocumentClassifierArn"] == started["targetModelArn"]
