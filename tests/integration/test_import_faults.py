@@ -91,7 +91,7 @@ def test_same_share_delivered_five_times_concurrently_imports_once(
     for thread in threads:
         thread.join()
     settle(local_cloud)
-    item = copier.wait_for(lambda: (i := ledger_item(copier.target, deployed, detail))
+    item = copier.wait_for(lambda: (i := ledger_item(copier.target, copier.pipeline, detail))
                            and i["status"] == "DONE" and i, timeout=60)
     assert json.loads(item["outcome"])["status"] == "TRAINED"
     assert imports(local_cloud) - before == 1

@@ -1,0 +1,147 @@
+"""Promotion controls on the local cloud: dry-run plan, approval gate, current version and rollback."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import boto3
+import pytest
+from model_copy.approval import decide, pending_approval_tokens
+from model_copy.promotion import NothingToRollBack, current_version, rollback
+
+from local_cloud import pipeline
+from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from tests.integration.conftest import Copier, manual_input
+
+
+def _history(copier: Copier, execution_arn: str) -> list[dict]:
+    sfn = copier.source.client("stepfunctions")
+    return sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+
+def _wait_for_approval_request(copier: Copier, execution_arn: str) -> str:
+    return copier.wait_for(lambda: pending_approval_tokens(
+        _history(copier, execution_arn)).get(TARGET_ACCOUNT), timeout=30)
+
+
+def test_dry_run_reports_the_plan_and_changes_nothing(copier: Copier, local_cloud):
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    before = local_cloud.control("comprehend", "stats")["accounts"]
+    execution = copier.wait_execution(copier.start(manual_input(arn, dryRun=True)))
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    plan = json.loads(execution["output"])
+    assert plan["dryRun"] is True and plan["modelStatus"] == "TRAINED"
+    assert [t["account"] for t in plan["targets"]] == [TARGET_ACCOUNT]
+    after = local_cloud.control("comprehend", "stats")["accounts"]
+    source_ops = after[SOURCE_ACCOUNT]["operations"]
+    assert "PutResourcePolicy" not in source_ops or (
+        source_ops["PutResourcePolicy"] == before[SOURCE_ACCOUNT]["operations"].get(
+            "PutResourcePolicy"))
+    assert after.get(TARGET_ACCOUNT, {}).get("imports", 0) == before.get(
+        TARGET_ACCOUNT, {}).get("imports", 0)
+    states = [e.get("stateEnteredEventDetails", {}).get("name") for e in
+              _history(copier, execution["executionArn"])]
+    assert "ShareWithTarget" not in states and "AnnounceShareAndWait" not in states
+
+
+def test_dry_run_still_fails_on_a_missing_model(copier: Copier):
+    missing = f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/none/version/v9"
+    execution = copier.wait_execution(copier.start(manual_input(missing, dryRun=True)))
+    assert execution["status"] == "FAILED" and execution["error"] == "SourceModelNotFound"
+
+
+def test_trained_copies_become_current_and_rollback_steps_back(copier: Copier, target):
+    name = f"prom-{uuid.uuid4().hex[:6]}"
+    arns = []
+    for version in ("v1", "v2"):
+        source_arn = copier.create_classifier(name=name, version=version)
+        execution = copier.wait_execution(copier.start(manual_input(source_arn)))
+        assert execution["status"] == "SUCCEEDED", execution.get("cause")
+        arns.append(json.loads(execution["output"])["results"][0]["targetModelArn"])
+    ssm, events = target.client("ssm"), target.client("events")
+    assert current_version(ssm, name) == arns[1]
+    promotion = rollback(ssm, events, "model-copy", name, by="ops")
+    assert (promotion.previous_arn, promotion.model_arn) == (arns[1], arns[0])
+    assert current_version(ssm, name) == arns[0]
+    with pytest.raises(NothingToRollBack, match="first version"):
+        rollback(ssm, events, "model-copy", name, by="ops")
+    both_models = target.client("comprehend").list_document_classifiers()[
+        "DocumentClassifierPropertiesList"]
+    assert {m["DocumentClassifierArn"] for m in both_models} >= set(arns), "nothing is deleted"
+
+
+def test_rollback_of_a_model_never_promoted_says_so(target):
+    with pytest.raises(NothingToRollBack, match="never been promoted"):
+        rollback(target.client("ssm"), target.client("events"), "model-copy",
+                 "no-such-model", by="ops")
+
+
+@pytest.fixture(scope="module")
+def gated(local_cloud, deployed):
+    """The source redeployed so that copies to the target wait for an approval."""
+    stacks = pipeline.deploy_pipeline(local_cloud, source_overrides={
+        "ApprovalRequiredAccountIds": TARGET_ACCOUNT, "ApprovalTimeoutSeconds": "10"})
+    yield stacks
+    pipeline.deploy_pipeline(local_cloud)
+
+
+@pytest.fixture
+def gated_copier(source, target, gated) -> Copier:
+    return Copier(source=source, target=target, pipeline=gated)
+
+
+def test_approved_copy_proceeds_and_keeps_who_approved(gated_copier: Copier, local_cloud):
+    arn = gated_copier.create_classifier()
+    execution_arn = gated_copier.start(manual_input(arn))
+    token = _wait_for_approval_request(gated_copier, execution_arn)
+    imports_before = local_cloud.control("comprehend", "stats")["accounts"].get(
+        TARGET_ACCOUNT, {}).get("imports", 0)
+    time.sleep(0.5)  # the gate holds: nothing is imported while it waits
+    assert local_cloud.control("comprehend", "stats")["accounts"].get(
+        TARGET_ACCOUNT, {}).get("imports", 0) == imports_before
+    decide(gated_copier.source.client("stepfunctions"), token, True, "alice", "QA passed")
+    execution = gated_copier.wait_execution(execution_arn)
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    [result] = json.loads(execution["output"])["results"]
+    assert result["approval"]["decision"] == "APPROVED"
+    assert result["approval"]["by"] == "alice" and result["approval"]["reason"] == "QA passed"
+
+
+def test_rejected_copy_fails_with_the_reason_and_imports_nothing(gated_copier: Copier,
+                                                                 local_cloud):
+    arn = gated_copier.create_classifier()
+    execution_arn = gated_copier.start(manual_input(arn))
+    token = _wait_for_approval_request(gated_copier, execution_arn)
+    decide(gated_copier.source.client("stepfunctions"), token, False, "bob", "metrics regressed")
+    execution = gated_copier.wait_execution(execution_arn)
+    assert execution["status"] == "FAILED" and execution["error"] == "CopyFailed"
+    assert "ModelCopyRejected" in execution["cause"] and "metrics regressed" in execution["cause"]
+    policy_client = gated_copier.source.client("comprehend")
+    with pytest.raises(policy_client.exceptions.ClientError):
+        policy_client.describe_resource_policy(ResourceArn=arn)
+
+
+def test_unanswered_approval_times_out_as_a_rejection(gated_copier: Copier):
+    arn = gated_copier.create_classifier()
+    execution = gated_copier.wait_execution(gated_copier.start(manual_input(arn)), timeout=60)
+    assert execution["status"] == "FAILED"
+    assert "ApprovalTimedOut" in execution["cause"] and "within 10 s" in execution["cause"]
+
+
+def test_approval_event_from_an_integration_answers_the_gate(gated_copier: Copier, source):
+    arn = gated_copier.create_classifier()
+    execution_arn = gated_copier.start(manual_input(arn))
+    token = _wait_for_approval_request(gated_copier, execution_arn)
+    source.client("events").put_events(Entries=[{
+        "Source": "ml.pipeline", "DetailType": "Model Copy Approved",
+        "Detail": json.dumps({"taskToken": token, "by": "change-board", "reason": "CHG-42"})}])
+    execution = gated_copier.wait_execution(execution_arn)
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    [result] = json.loads(execution["output"])["results"]
+    assert result["approval"]["by"] == "change-board"
+
+
+__all__ = ["boto3"]
