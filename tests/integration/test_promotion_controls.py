@@ -1,4 +1,4 @@
-"""Promotion controls on the local cloud: dry-run plan, approval gate, current version and rollback."""
+"""Promotion controls on the local cloud: dry-run, approval gate, current version, rollback."""
 
 from __future__ import annotations
 
