@@ -54,3 +54,35 @@ def target(local_cloud: launcher.LocalCloud) -> boto3.Session:
 @pytest.fixture(scope="session")
 def outsider(local_cloud: launcher.LocalCloud) -> boto3.Session:
     return session_for(local_cloud, "outsider")
+
+
+# ---------------------------------------------------------------- the fault summary
+# Tests marked `fault` say in their docstring (or name) what was tried; at the end of the
+# run one table shows what was tried and whether it held (issue: reliability gates).
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fault: a fault injected on the local cloud")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if item.get_closest_marker("fault") is not None and report.when == "call":
+        doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()  # type: ignore[union-attr]
+        report.user_properties.append(("fault", doc[0] if doc else item.name))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    rows = []
+    for status in ("passed", "failed"):
+        for report in terminalreporter.stats.get(status, []):
+            tried = dict(report.user_properties).get("fault")
+            if tried:
+                rows.append(("held" if status == "passed" else "BROKE", tried, report.nodeid))
+    if not rows:
+        return
+    terminalreporter.section("faults tried on the local cloud")
+    for verdict, tried, nodeid in sorted(rows, key=lambda r: r[2]):
+        terminalreporter.write_line(f"{verdict:5}  {tried}  [{nodeid.split('::')[-1]}]")
+    held = sum(1 for r in rows if r[0] == "held")
+    terminalreporter.write_line(f"{held} of {len(rows)} faults held")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from local_cloud.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 
@@ -92,7 +94,9 @@ def _input_of(copier: Copier, execution: dict) -> str:
         executionArn=execution["executionArn"]).get("input"))
 
 
+@pytest.mark.fault
 def test_malformed_input_fails_at_once_with_the_reason(copier: Copier, local_cloud):
+    """Malformed input fails the execution at once, before any Comprehend call."""
     before = local_cloud.control("comprehend", "stats")
     execution = copier.wait_execution(copier.start(
         {"sourceModelArn": "arn:aws:comprehend:us-east-1:111111111111:endpoint/x",
@@ -103,7 +107,9 @@ def test_malformed_input_fails_at_once_with_the_reason(copier: Copier, local_clo
     assert _calls(local_cloud.control("comprehend", "stats")) == _calls(before)
 
 
+@pytest.mark.fault
 def test_unknown_target_account_is_refused_before_sharing(copier: Copier):
+    """A target account not configured is refused before sharing."""
     arn = copier.create_classifier()
     execution = copier.wait_execution(copier.start(
         {"sourceModelArn": arn, "targetAccounts": ["333333333333"]}))
@@ -111,13 +117,17 @@ def test_unknown_target_account_is_refused_before_sharing(copier: Copier):
     assert "TargetAccountIds" in execution["cause"]
 
 
+@pytest.mark.fault
 def test_missing_model_fails_clearly(copier: Copier):
+    """A missing source model fails the copy clearly."""
     missing = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/nope/version/v1"
     execution = copier.wait_execution(copier.start(manual_input(missing)))
     assert execution["status"] == "FAILED" and execution["error"] == "SourceModelNotFound"
 
 
+@pytest.mark.fault
 def test_source_model_in_error_fails_with_its_message(copier: Copier, local_cloud):
+    """A source model IN_ERROR fails the copy with the model's message."""
     name = "broken-source"
     local_cloud.control("comprehend", "fail", model_name=name, message="bad training data")
     arn = copier.create_classifier(name=name)
@@ -126,7 +136,9 @@ def test_source_model_in_error_fails_with_its_message(copier: Copier, local_clou
     assert "IN_ERROR" in execution["cause"] and "bad training data" in execution["cause"]
 
 
+@pytest.mark.fault
 def test_import_in_error_fails_the_copy_naming_the_target(copier: Copier, local_cloud):
+    """An import ending IN_ERROR fails the copy naming the target and cause."""
     local_cloud.control("comprehend", "fail", model_name="broken-copy", message="disk on fire")
     arn = copier.create_classifier()
     execution = copier.wait_execution(copier.start(

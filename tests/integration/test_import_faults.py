@@ -19,6 +19,7 @@ from local_cloud.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUN
 from tests.integration.conftest import Copier
 
 REGION = "us-east-1"
+pytestmark = pytest.mark.fault
 
 
 def share_detail(source_arn: str, name: str, **overrides: Any) -> dict[str, Any]:
@@ -83,6 +84,7 @@ def trained_model(copier: Copier) -> str:
 
 def test_same_share_delivered_five_times_concurrently_imports_once(
         copier: Copier, local_cloud, source, trained_model, deployed):
+    """The same share delivered 5 times at once: exactly one import, all answered."""
     detail = share_detail(trained_model, f"dup-{uuid.uuid4().hex[:6]}")
     before = imports(local_cloud)
     threads = [threading.Thread(target=put_share, args=(source, detail)) for _ in range(5)]
@@ -104,6 +106,7 @@ def test_same_share_delivered_five_times_concurrently_imports_once(
                                   "oversized name", "missing field", "not json object"])
 def test_refused_shares_make_no_comprehend_call(copier: Copier, local_cloud, source, case,
                                                  trained_model):
+    """Spoofed or malformed shares are refused with no Comprehend call."""
     detail: Any = share_detail(trained_model, f"ref-{uuid.uuid4().hex[:6]}")
     if case == "third-party model":
         detail["sourceModelArn"] = trained_model.replace(SOURCE_ACCOUNT, "444444444444")
@@ -131,6 +134,7 @@ def test_refused_shares_make_no_comprehend_call(copier: Copier, local_cloud, sou
 
 
 def test_outsider_cannot_put_shares_on_the_target_bus(local_cloud, outsider, trained_model):
+    """An untrusted account putting shares on the target bus is refused by its policy."""
     settle(local_cloud)
     before = comprehend_calls(local_cloud)
     detail = share_detail(trained_model, "from-outsider", sourceAccount=OUTSIDER_ACCOUNT)
@@ -143,6 +147,7 @@ def test_outsider_cannot_put_shares_on_the_target_bus(local_cloud, outsider, tra
 
 
 def test_twenty_copies_survive_thirty_percent_throttling(copier: Copier, local_cloud):
+    """20 copies with 30% of Comprehend calls throttled: all end TRAINED."""
     arns = [copier.create_classifier() for _ in range(20)]
     for arn in arns:
         copier.wait_trained(arn)
@@ -176,6 +181,7 @@ def _import_function_stats(cloud, stack: pipeline.Pipeline) -> dict:
 
 def test_long_import_continues_across_invocations(copier: Copier, local_cloud, source,
                                                   short_lived_importer):
+    """An import longer than the function timeout finishes across invocations, once."""
     arn = shared_model(copier)
     name = f"long-{uuid.uuid4().hex[:6]}"
     local_cloud.control("comprehend", "configure", models={name: {"import_s": 9}})
@@ -193,6 +199,7 @@ def test_long_import_continues_across_invocations(copier: Copier, local_cloud, s
 
 def test_import_killed_mid_poll_resumes_without_a_second_import(
         copier: Copier, local_cloud, source, short_lived_importer):
+    """The import function killed by its timeout mid-poll resumes; no second import."""
     arn = shared_model(copier)
     name = f"killed-{uuid.uuid4().hex[:6]}"
     local_cloud.control("comprehend", "configure", models={name: {"import_s": 4}})
@@ -219,7 +226,7 @@ def test_import_killed_mid_poll_resumes_without_a_second_import(
 
 def test_untrusted_source_lands_in_its_dead_letter_queue_and_times_out(
         copier: Copier, local_cloud, outsider):
-    """An account B does not trust deploys its own source side and tries anyway."""
+    """An untrusted source's share lands in its DLQ; its execution times out clearly."""
     from local_cloud import deployer
 
     stack = deployer.deploy(outsider, pipeline.TEMPLATE, "model-copy-source",

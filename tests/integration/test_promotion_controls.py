@@ -110,8 +110,10 @@ def test_approved_copy_proceeds_and_keeps_who_approved(gated_copier: Copier, loc
     assert result["approval"]["by"] == "alice" and result["approval"]["reason"] == "QA passed"
 
 
+@pytest.mark.fault
 def test_rejected_copy_fails_with_the_reason_and_imports_nothing(gated_copier: Copier,
                                                                  local_cloud):
+    """A rejected approval fails that target with the reason; nothing is shared."""
     arn = gated_copier.create_classifier()
     execution_arn = gated_copier.start(manual_input(arn))
     token = _wait_for_approval_request(gated_copier, execution_arn)
@@ -124,7 +126,9 @@ def test_rejected_copy_fails_with_the_reason_and_imports_nothing(gated_copier: C
         policy_client.describe_resource_policy(ResourceArn=arn)
 
 
+@pytest.mark.fault
 def test_unanswered_approval_times_out_as_a_rejection(gated_copier: Copier):
+    """An approval nobody answers times out as a rejection."""
     arn = gated_copier.create_classifier()
     execution = gated_copier.wait_execution(gated_copier.start(manual_input(arn)), timeout=60)
     assert execution["status"] == "FAILED"

@@ -66,7 +66,9 @@ def _ledger(copier: Copier, source_arn: str) -> list[dict[str, Any]]:
             if str(item["copyKey"]).startswith(source_arn + "|")]
 
 
+@pytest.mark.fault
 def test_copy_completes_once_after_a_restart_mid_import(own_cloud: Cloud):
+    """The local cloud restarted mid-import: the copy completes once; the run fails visibly."""
     copier = own_cloud.copier
     source_arn = copier.create_classifier()
     copier.wait_trained(source_arn)
