@@ -125,14 +125,14 @@ class Copier:
                     operation = "DescribeModel"
                 key = f"comprehend:{role}:{operation}"
                 counts[key] = counts.get(key, 0) + int(op_stats["calls"])
-        counts["events:PutEvents"] = self._our_put_events()
+        counts.update(self._our_put_events())
         for function_arn, fn_stats in self.cloud.control("lambda", "stats")["functions"].items():
             counts[f"lambda:{_function_role(function_arn)}"] = int(fn_stats["invocations"])
         return counts
 
-    def _our_put_events(self) -> int:
-        """Events put by the pipeline (not AWS's own CloudTrail events) on every bus."""
-        total = 0
+    def _our_put_events(self) -> dict[str, int]:
+        """Events put by the pipeline (not AWS's CloudTrail events), per detail-type."""
+        totals: dict[str, int] = {}
         for bus_arn in self.cloud.control("events", "stats"):
             account = bus_arn.split(":")[4]
             bus = bus_arn.split("event-bus/")[1]
@@ -140,8 +140,9 @@ class Copier:
                                              limit=0):
                 if (record["received_via"] == "PutEvents"
                         and not str(record["event"].get("source", "")).startswith("aws.")):
-                    total += 1
-        return total
+                    key = f"events:PutEvents:{record['event'].get('detail-type')}"
+                    totals[key] = totals.get(key, 0) + 1
+        return totals
 
     def outcome_events(self, bus: str) -> list[dict[str, Any]]:
         return [record["event"] for record in self.cloud.control(
