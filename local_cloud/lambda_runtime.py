@@ -60,7 +60,9 @@ class RuntimeConfig:
     """Knobs of `POST /_local/lambda/configure`. AWS waits ~1 min, then ~2 min between retries."""
 
     retry_delays_s: list[float] = field(default_factory=lambda: [1.0, 2.0])
-    max_workers: int = 16
+    # AWS gives an account 1000 concurrent executions; an import follows its copy for its whole
+    # duration, so 50 parallel copies need well over 50 environments here too.
+    max_workers: int = 96
     throttle_retry_delay_s: float = 1.0
     # After a restart, how long a re-queued event waits for its function to be deployed again.
     recovery_grace_s: float = 600.0
@@ -699,7 +701,7 @@ class LambdaRuntime:
         self._sequence = itertools.count()
         self._running = 0
         self._stopping = False
-        self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="lambda-async")
+        self._executor = ThreadPoolExecutor(max_workers=96, thread_name_prefix="lambda-async")
         self._dispatcher = threading.Thread(target=self._dispatch_forever, daemon=True,
                                             name="lambda-async-dispatcher")
         self._dispatcher.start()

@@ -7,6 +7,7 @@ before the event is parsed and authorized; a refused event is reported, never im
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import boto3
@@ -23,11 +24,19 @@ from model_copy.promotion import promote
 from model_copy.reporting import put_outcome
 
 CONFIG = TargetConfig.from_env()
-comprehend = boto3.client("comprehend")
-events = boto3.client("events")
-lambda_client = boto3.client("lambda")
-ssm = boto3.client("ssm")
-ledger = Ledger(boto3.resource("dynamodb").Table(CONFIG.ledger_table))
+
+
+# Clients are made on first use and kept for the life of the execution environment: a
+# client costs tens of milliseconds to build, and several are needed only on some paths
+# (lambda for a hand-over, ssm for a promotion), so none of them slows the cold start.
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service)
+
+
+@cache
+def ledger() -> Ledger:
+    return Ledger(boto3.resource("dynamodb").Table(CONFIG.ledger_table))
 
 
 class ShareEvent(EventBridgeModel):
@@ -35,7 +44,7 @@ class ShareEvent(EventBridgeModel):
 
 
 def _report(detail_type: DetailType, outcome: ImportOutcome) -> None:
-    put_outcome(events, CONFIG.bus_name, detail_type, outcome)
+    put_outcome(client("events"), CONFIG.bus_name, detail_type, outcome)
     metrics.add_metric(name=detail_type.replace(" ", ""), unit=MetricUnit.Count, value=1)
 
 
@@ -57,14 +66,15 @@ def _refuse(event: dict[str, Any], reason: str) -> dict[str, Any]:
 
 
 def _promote(model_name: str, model_arn: str, by: str) -> None:
-    promotion = promote(ssm, events, CONFIG.bus_name, model_name, model_arn, "imported", by)
+    promotion = promote(client("ssm"), client("events"), CONFIG.bus_name, model_name, model_arn,
+                        "imported", by)
     logger.info("copy promoted", extra={"model": model_arn, "previous": promotion.previous_arn})
 
 
 def _hand_over(original: dict[str, Any], function_arn: str) -> Any:
     def hand_over(owner: str) -> None:
         payload = {"handover": {"owner": owner, "event": original}}
-        lambda_client.invoke(FunctionName=function_arn, InvocationType="Event",
+        client("lambda").invoke(FunctionName=function_arn, InvocationType="Event",
                              Payload=json.dumps(payload).encode())
         metrics.add_metric(name="ImportHandovers", unit=MetricUnit.Count, value=1)
     return hand_over
@@ -85,7 +95,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _refuse(original, f"unexpected {share_event.source}/{share_event.detail_type}")
     share = share_event.detail
     logger.append_keys(correlation_id=share.correlationId, source_model=share.sourceModelArn)
-    ports = Ports(comprehend=comprehend, ledger=ledger, report=_report,
+    ports = Ports(comprehend=client("comprehend"), ledger=ledger(), report=_report,
                   hand_over=_hand_over(original, context.invoked_function_arn),
                   remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
                   promote=lambda name, arn: _promote(name, arn, context.invoked_function_arn))

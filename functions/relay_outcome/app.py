@@ -24,11 +24,9 @@ STALE_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken
 sfn = boto3.client("stepfunctions")
 
 
-def _send(outcome: ImportOutcome, detail_type: str) -> str:
+def _send(outcome: ImportOutcome) -> str:
     token = outcome.taskToken or ""
-    if detail_type == DetailType.MODEL_IMPORT_STARTED:
-        call = lambda: sfn.send_task_heartbeat(taskToken=token)  # noqa: E731
-    elif outcome.succeeded:
+    if outcome.succeeded:
         output = outcome.model_dump_json(exclude={"taskToken"})
         call = lambda: sfn.send_task_success(taskToken=token, output=output)  # noqa: E731
     else:
@@ -79,6 +77,8 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         return {"result": "ignored"}
     if not outcome.taskToken:
         return {"result": "no task token"}
-    result = _send(outcome, str(event.get("detail-type")))
+    if outcome.status == "IMPORTING":  # progress, not an outcome: nothing to answer yet
+        return {"result": "progress ignored"}
+    result = _send(outcome)
     logger.info("outcome relayed", extra={"status": outcome.status, "result": result})
     return {"result": result}

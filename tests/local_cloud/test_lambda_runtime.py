@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -119,10 +120,13 @@ def receive(session: boto3.Session, url: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(autouse=True)
-def quick_retries(local_cloud: launcher.LocalCloud) -> None:
+def quick_retries(local_cloud: launcher.LocalCloud) -> Iterator[None]:
     local_cloud.control("lambda", "reset")
     local_cloud.control("lambda", "configure", retry_delays_s=[0.1, 0.2],
                         throttle_retry_delay_s=0.1)
+    yield
+    # Leave the shared cloud as other test files expect it (e.g. max_workers back to default).
+    local_cloud.control("lambda", "reset")
 
 
 def test_sync_invoke_runs_the_handler_as_the_functions_account(local_cloud, source):

@@ -1,0 +1,114 @@
+"""The current-version parameter and rollback, against moto's SSM and EventBridge in process."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import boto3
+import pytest
+import yaml
+from model_copy.approval import REJECTED_ERROR, pending_approval_tokens
+from model_copy.promotion import (
+    PARAMETER_PREFIX,
+    NothingToRollBack,
+    current_version,
+    promote,
+    rollback,
+)
+from moto import mock_aws
+
+ARN = "arn:aws:comprehend:us-east-1:222222222222:document-classifier/news/version/{}"
+
+
+@pytest.fixture
+def clients() -> Iterator[tuple[object, object, list[dict]]]:
+    hidden = {k: "" for k in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL")}
+    with mock.patch.dict(os.environ, {**hidden, "AWS_ACCESS_KEY_ID": "x",
+                                      "AWS_SECRET_ACCESS_KEY": "x"}), mock_aws():
+        for key in hidden:
+            os.environ.pop(key)
+        ssm = boto3.client("ssm", region_name="us-east-1")
+        events = boto3.client("events", region_name="us-east-1")
+        events.create_event_bus(Name="model-copy")
+        sent: list[dict] = []
+        original = events.put_events
+
+        def recording_put_events(**kwargs):  # type: ignore[no-untyped-def]
+            sent.extend(kwargs["Entries"])
+            return original(**kwargs)
+
+        events.put_events = recording_put_events  # type: ignore[method-assign]
+        yield ssm, events, sent
+
+
+def test_promotions_record_the_current_version_and_announce_it(clients):
+    ssm, events, sent = clients
+    first = promote(ssm, events, "model-copy", "news", ARN.format("v1"), "imported", "fn")
+    second = promote(ssm, events, "model-copy", "news", ARN.format("v2"), "imported", "fn")
+    assert first.previous_arn is None and second.previous_arn == ARN.format("v1")
+    assert current_version(ssm, "news") == ARN.format("v2")
+    details = [json.loads(e["Detail"]) for e in sent]
+    assert [e["DetailType"] for e in sent] == ["Model Version Promoted"] * 2
+    assert details[1] == {"modelName": "news", "modelArn": ARN.format("v2"),
+                          "previousModelArn": ARN.format("v1"), "reason": "imported", "by": "fn"}
+
+
+def test_rollback_steps_back_one_version_at_a_time_and_stops_at_the_first(clients):
+    ssm, events, _ = clients
+    for version in ("v1", "v2", "v3"):
+        promote(ssm, events, "model-copy", "news", ARN.format(version), "imported", "fn")
+    assert rollback(ssm, events, "model-copy", "news", "ops").model_arn == ARN.format("v2")
+    assert rollback(ssm, events, "model-copy", "news", "ops").model_arn == ARN.format("v1")
+    with pytest.raises(NothingToRollBack, match="first version"):
+        rollback(ssm, events, "model-copy", "news", "ops")
+    assert current_version(ssm, "news") == ARN.format("v1")
+
+
+def test_promoting_the_current_version_again_writes_nothing(clients):
+    ssm, events, _ = clients
+    promote(ssm, events, "model-copy", "news", ARN.format("v1"), "imported", "fn")
+    promote(ssm, events, "model-copy", "news", ARN.format("v1"), "imported", "retry")
+    history = ssm.get_parameter_history(Name=PARAMETER_PREFIX + "news")["Parameters"]
+    assert len(history) == 1
+
+
+def test_rollback_without_any_promotion_says_so(clients):
+    ssm, events, _ = clients
+    with pytest.raises(NothingToRollBack, match="never been promoted"):
+        rollback(ssm, events, "model-copy", "news", "ops")
+
+
+def test_the_template_lets_the_import_role_write_exactly_these_parameters():
+    template = Path(__file__).resolve().parents[2] / "template.yaml"
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    text = template.read_text()
+    assert f"parameter{PARAMETER_PREFIX}*" in text
+    assert yaml.load(text, Loader=Loader)["Resources"]["ImportModelRole"]
+
+
+def _scheduled(event_id: int, account: str, token: str) -> dict:
+    detail = {"targetAccount": account, "taskToken": token}
+    return {"id": event_id, "type": "TaskScheduled", "taskScheduledEventDetails": {
+        "resource": "putEvents.waitForTaskToken",
+        "parameters": json.dumps({"Entries": [{"DetailType": "Model Copy Approval Requested",
+                                               "Detail": detail}]})}}
+
+
+def test_pending_approvals_are_the_requests_not_yet_answered():
+    history = [
+        _scheduled(5, "222222222222", "token-b"),
+        {"id": 6, "type": "TaskStarted", "previousEventId": 5},
+        _scheduled(7, "444444444444", "token-d"),
+        {"id": 8, "type": "TaskStarted", "previousEventId": 7},
+        {"id": 9, "type": "TaskSucceeded", "previousEventId": 6},
+    ]
+    assert pending_approval_tokens(history) == {"444444444444": "token-d"}
+    assert REJECTED_ERROR == "ModelCopyRejected"
