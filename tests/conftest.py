@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -15,24 +17,43 @@ from local_cloud.accounts import REGION
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                        "AWS_SESSION_TOKEN")
+
+
+@contextmanager
+def cloud_environment(cloud: launcher.LocalCloud) -> Iterator[None]:
+    """Point boto3 at `cloud`, and at nothing else (no stray real credentials), in the block."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in CREDENTIAL_VARIABLES:
+            patch.delenv(key, raising=False)
+        for key, value in cloud.client_environment().items():
+            patch.setenv(key, value)
+        yield
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30.0,
+               interval: float = 0.2) -> Any:
+    """Poll until `condition()` is truthy and return it; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout:.0f}s")
+
+
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[launcher.LocalCloud]:
     """A running local cloud on a free port, private to this test process."""
     state_dir = tmp_path_factory.mktemp("local-cloud")
     cloud = launcher.start(state_dir)
-    saved = {key: os.environ.get(key) for key in cloud.client_environment()}
-    for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        os.environ.pop(key, None)
-    os.environ.update(cloud.client_environment())
     try:
-        yield cloud
+        with cloud_environment(cloud):
+            yield cloud
     finally:
         launcher.stop(state_dir)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def session_for(cloud: launcher.LocalCloud, profile: str) -> boto3.Session:

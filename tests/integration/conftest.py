@@ -14,6 +14,7 @@ import pytest
 
 from local_cloud import pipeline
 from local_cloud.accounts import REGION, SOURCE_ACCOUNT
+from tests.conftest import wait_until
 
 DEMO_INPUT = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://demo-training-data/train.csv"}
 
@@ -73,13 +74,7 @@ class Copier:
         return [e for e in listed["executions"] if e["startDate"].timestamp() >= started - 1]
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 30) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.3)
-        raise AssertionError("condition not met in time")
+        return wait_until(condition, timeout=timeout, interval=0.3)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 
 from local_cloud import launcher, persistence, pipeline
 from local_cloud.accounts import REGION, TARGET_ACCOUNT
+from tests.conftest import cloud_environment
 from tests.integration.conftest import Copier, manual_input
 
 COPY_NAME = "restarted-copy"
@@ -34,13 +35,8 @@ class Cloud:
 def own_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A cloud of our own: the session one must not be restarted under other tests."""
     state_dir = tmp_path_factory.mktemp("restart-mid-import")
-    with pytest.MonkeyPatch.context() as patch:
-        cloud = launcher.start(state_dir)
-        for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                    "AWS_SESSION_TOKEN"):
-            patch.delenv(key, raising=False)
-        for key, value in cloud.client_environment().items():
-            patch.setenv(key, value)
+    cloud = launcher.start(state_dir)
+    with cloud_environment(cloud):
         try:
             cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5,
                           import_s=IMPORT_S)

@@ -27,6 +27,7 @@ import pytest
 
 from local_cloud import launcher, persistence
 from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from tests.conftest import CREDENTIAL_VARIABLES, cloud_environment, wait_until
 
 FAST_COMPREHEND = {"submitted_s": 0.1, "training_s": 0.5, "import_s": 0.5}
 ECHO = "def handler(event, context):\n    return {'echo': event}\n"
@@ -39,8 +40,7 @@ TRUST = {"Version": "2012-10-17", "Statement": [{
 def client_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[launcher.LocalCloud], None]:
     """Point boto3 at a cloud for one test, leaving the session fixture's settings intact."""
     def use(cloud: launcher.LocalCloud) -> None:
-        for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                    "AWS_SESSION_TOKEN"):
+        for key in CREDENTIAL_VARIABLES:
             monkeypatch.delenv(key, raising=False)
         for key, value in cloud.client_environment().items():
             monkeypatch.setenv(key, value)
@@ -52,14 +52,6 @@ def restart(cloud: launcher.LocalCloud, **start: Any) -> launcher.LocalCloud:
     return launcher.start(cloud.state_dir, port=cloud.port, **start)
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 # ---------------------------------------------------------------- the world before the restart
@@ -199,13 +191,8 @@ class Restarted:
 @pytest.fixture(scope="module")
 def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restarted]:
     state_dir = tmp_path_factory.mktemp("restart")
-    with pytest.MonkeyPatch.context() as patch:
-        cloud = launcher.start(state_dir)
-        for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                    "AWS_SESSION_TOKEN"):
-            patch.delenv(key, raising=False)
-        for key, value in cloud.client_environment().items():
-            patch.setenv(key, value)
+    cloud = launcher.start(state_dir)
+    with cloud_environment(cloud):
         try:
             # Sessions made before the restart keep their assumed-role keys: STS state is kept.
             source = boto3.Session(profile_name="source", region_name=REGION)
