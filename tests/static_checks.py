@@ -215,6 +215,10 @@ CHECKOV_FLAGS = ("--framework", "cloudformation", "--compact", "--quiet", "--ski
 
 GATES = (
     Gate("sam validate --lint", tool("sam", "validate", "--lint", "--template", str(TEMPLATE))),
+    # The packages real AWS gets: functions/Makefile installs python3.12 arm64 wheels.
+    Gate("sam build", tool("sam", "build", "--template", str(TEMPLATE), "--build-dir",
+                           str(REPO / ".aws-sam" / "build"), "--parameter-overrides",
+                           "Side=both")),
     Gate("cfn-lint (+serverless rules)",
          tool("cfn-lint", "-a", "cfn_lint_serverless.rules", "--", str(TEMPLATE))),
     Gate("checkov (SAM template)", tool("checkov", *CHECKOV_FLAGS, "-f", str(TEMPLATE))),

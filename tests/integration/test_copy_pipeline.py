@@ -145,3 +145,27 @@ def test_import_in_error_fails_the_copy_naming_the_target(copier: Copier, local_
         manual_input(arn, targetModelName="broken-copy")))
     assert execution["status"] == "FAILED" and execution["error"] == "CopyFailed"
     assert TARGET_ACCOUNT in execution["cause"] and "disk on fire" in execution["cause"]
+
+
+@pytest.fixture
+def revoking(local_cloud, deployed):
+    """The source redeployed to remove each share statement once the target has imported."""
+    from local_cloud import pipeline
+
+    yield pipeline.deploy_pipeline(local_cloud, source_overrides={"RevokeAfterImport": "true"})
+    pipeline.deploy_pipeline(local_cloud)
+
+
+def test_revoke_after_import_removes_only_our_statement(revoking, copier: Copier):
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    comprehend = copier.source.client("comprehend")
+    foreign = {"Sid": "KeepMe", "Effect": "Allow", "Action": "comprehend:ImportModel",
+               "Principal": {"AWS": "arn:aws:iam::444444444444:root"}, "Resource": "*"}
+    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [foreign]}))
+    execution = copier.wait_execution(copier.start(manual_input(arn)))
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    statements = json.loads(comprehend.describe_resource_policy(
+        ResourceArn=arn)["ResourcePolicy"])["Statement"]
+    assert statements == [foreign]
