@@ -148,11 +148,14 @@ def execution_name(request: CopyRequest) -> str:
     return f"cli-{request.source.model_name[:50]}-{uuid.uuid4().hex[:12]}"
 
 
-def start_copy(pipe: Pipeline, request: CopyRequest) -> str:
+def start_copy(pipe: Pipeline, request: CopyRequest, dry_run: bool = False) -> str:
+    body = request.execution_input()
+    if dry_run:
+        body["dryRun"] = True
     try:
         response = pipe.client().start_execution(
             stateMachineArn=pipe.state_machine_arn, name=execution_name(request),
-            input=json.dumps(request.execution_input()))
+            input=json.dumps(body))
     except (ClientError, BotoCoreError) as problem:
         raise aws_failure(problem) from None
     return str(response["executionArn"])

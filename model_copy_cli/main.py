@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from model_copy_cli import copy, local, report
+from model_copy_cli import controls, copy, local, report
 from model_copy_cli.demo import run_demo
 from model_copy_cli.errors import USAGE, CliError
 from model_copy_cli.follow import follow
@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     copy_cmd.add_argument("--name", help="model name in the target (default: the source's)")
     copy_cmd.add_argument("--version-name", help="version name in the target")
     copy_cmd.add_argument("--no-wait", action="store_true", help="start it and return")
+    copy_cmd.add_argument("--dry-run", action="store_true",
+                          help="check everything and print the plan; change nothing")
     copy_cmd.add_argument("--poll-seconds", type=float, default=None, help=argparse.SUPPRESS)
 
     status = commands.add_parser("status", parents=[common, aws], help="one copy in detail")
@@ -57,6 +59,23 @@ def _parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", parents=[common, aws], help="past copies")
     history.add_argument("--limit", type=int, default=10)
+
+    for verb, meaning in (("approve", "let a copy waiting for approval go on to a target"),
+                          ("reject", "stop a copy waiting for approval to a target")):
+        decision = commands.add_parser(verb, parents=[common, aws], help=meaning)
+        decision.add_argument("execution", metavar="EXECUTION_ARN_OR_NAME")
+        decision.add_argument("--target", required=True, metavar="ACCOUNT",
+                              help="the target account the approval is for")
+        decision.add_argument("--reason", help="kept with the decision in the history")
+
+    roll = commands.add_parser("rollback", parents=[common],
+                               help="make the previous imported version current again "
+                                    "in a target account (nothing is deleted)")
+    roll.add_argument("--account", required=True, help="the target account")
+    roll.add_argument("--model", required=True, help="the model name in that account")
+    roll.add_argument("--profile", help="AWS profile of the target account "
+                                         "(default on the local cloud: its own profile)")
+    roll.add_argument("--region", help="AWS Region")
 
     commands.add_parser("demo", parents=[common],
                         help="the whole copy on the local cloud, then stop it")
@@ -87,7 +106,38 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _status(args)
     if args.command == "history":
         return _history(args)
+    if args.command in ("approve", "reject"):
+        return _decide(args, approved=args.command == "approve")
+    if args.command == "rollback":
+        return _rollback(args)
     return run_demo(as_json=args.json)
+
+
+def _decide(args: argparse.Namespace, approved: bool) -> int:
+    execution_arn, decision = controls.decide_target(
+        _pipeline(args), args.execution, args.target, approved, args.reason)
+    document = {"executionArn": execution_arn, "target": args.target, **vars(decision)}
+    if args.json:
+        report.emit_json(document)
+    else:
+        reason = f" ({decision.reason})" if decision.reason else ""
+        print(f"{decision.decision.lower()} the copy to {args.target} in "
+              f"{execution_arn.rsplit(':', 1)[-1]} as {decision.by}{reason}")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    controls.check_model_name(args.model)  # before any AWS call
+    session = controls.target_session(args.account, args.profile, args.region)
+    promotion = controls.roll_back(session, args.model)
+    if args.json:
+        report.emit_json({"account": args.account, "model": promotion.model_name,
+                          "current": promotion.model_arn, "previous": promotion.previous_arn,
+                          "by": promotion.by})
+    else:
+        print(f"{promotion.model_name} in {args.account}: now {promotion.model_arn} "
+              f"(was {promotion.previous_arn}); announced as Model Version Promoted")
+    return 0
 
 
 def _local(args: argparse.Namespace) -> int:
@@ -123,6 +173,13 @@ def _copy(args: argparse.Namespace) -> int:
                                  args.version_name)
     # Comprehend imports only within a Region, so the pipeline runs in the model's.
     pipe = _pipeline(args, region=request.source.region)
+    if args.dry_run:
+        plan = controls.run_dry_run(pipe, request)
+        if args.json:
+            report.emit_json(plan)
+        else:
+            print("\n".join(controls.plan_lines(plan)))
+        return 0
     execution_arn = copy.start_copy(pipe, request)
     if args.no_wait:
         if args.json:

@@ -21,6 +21,7 @@ from typing import Any
 class Stage(StrEnum):
     VALIDATING = "validating"
     WAITING_FOR_TRAINING = "waiting for training"
+    AWAITING_APPROVAL = "awaiting approval"
     SHARING = "sharing"
     SHARED = "shared"
     DELIVERED = "delivered"
@@ -34,7 +35,8 @@ TERMINAL_EXECUTION = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAI
                       "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
 TRAINED_STATUSES = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 # What each terminal state of a Map iteration means for its target.
-_TARGET_ENDS = frozenset({"TargetSucceeded", "TargetFailed", "TargetDidNotAnswer"})
+_TARGET_ENDS = frozenset({"TargetSucceeded", "TargetFailed", "TargetDidNotAnswer",
+                          "TargetRejected", "ApprovalTimedOut"})
 _DESCRIBE_STATES = frozenset({"DescribeDocumentClassifier", "DescribeEntityRecognizer"})
 
 
@@ -49,12 +51,16 @@ class TargetProgress:
     import_seconds: float | None = None
     error: str | None = None
     cause: str | None = None
+    approval: dict[str, Any] | None = None  # who decided, when, why (approval gate only)
 
     @property
     def label(self) -> str:
         """One human phrase for the stage, the part a progress line shows."""
         if self.stage is Stage.WAITING_FOR_TRAINING:
             return f"waiting for training (model is {self.model_status or 'not trained yet'})"
+        if self.stage is Stage.AWAITING_APPROVAL:
+            return ("waiting for approval: model-copy approve|reject EXECUTION --target "
+                    f"{self.account}")
         if self.stage is Stage.SHARING:
             return "sharing the model version"
         if self.stage is Stage.SHARED:
@@ -226,11 +232,15 @@ class _Reducer:
                         entered: dict[str, Any], exited: dict[str, Any],
                         event: dict[str, Any]) -> None:
         name = entered.get("name") or exited.get("name")
-        if kind.endswith("StateEntered") and name == "ShareWithTarget":
+        if kind.endswith("StateEntered") and name == "AwaitApproval":
+            self.move(target, Stage.AWAITING_APPROVAL, at)
+        elif kind.endswith("StateExited") and name == "AwaitApproval":
+            target.approval = (_json(exited.get("output")) or {}).get("approval")
+        elif kind.endswith("StateEntered") and name == "ShareWithTarget":
             self.move(target, Stage.SHARING, at)
         elif kind.endswith("StateEntered") and name == "AnnounceShareAndWait":
             self.move(target, Stage.SHARED, at)
-        elif kind == "TaskSubmitted":
+        elif kind == "TaskSubmitted" and target.stage is Stage.SHARED:
             self.move(target, Stage.DELIVERED, at)
         elif kind == "TaskHeartbeat":
             # The target's "Model Import Started" arrives as a heartbeat (relay_outcome);
@@ -243,6 +253,9 @@ class _Reducer:
             target.cause = details.get("cause") or target.cause
         elif kind == "PassStateExited" and exited.get("name") in _TARGET_ENDS:
             result = _json(exited.get("output")) or {}
+            if isinstance(result.get("approval"), dict) and result["approval"].get(
+                    "decision") != "NOT_REQUIRED":
+                target.approval = result["approval"]
             if exited["name"] == "TargetSucceeded":
                 self.move(target, Stage.TRAINED, at, status=result.get("status"),
                           target_model_arn=result.get("targetModelArn"),

@@ -25,7 +25,7 @@ def _iso(value: datetime | None) -> str | None:
 def target_document(target: TargetProgress) -> dict[str, Any]:
     return {"account": target.account, "stage": str(target.stage), "status": target.status,
             "targetModelArn": target.target_model_arn, "importSeconds": target.import_seconds,
-            "error": target.error, "cause": target.cause}
+            "error": target.error, "cause": target.cause, "approval": target.approval}
 
 
 def copy_document(execution_arn: str, progress: CopyProgress) -> dict[str, Any]:
@@ -68,6 +68,11 @@ def copy_summary(execution_arn: str, progress: CopyProgress) -> list[str]:
                          f"{describe_failure(target.error, target.cause)}")
         else:
             lines.append(f"  {target.account}  {target.label}")
+        if target.approval:
+            decision = target.approval
+            reason = f": {decision['reason']}" if decision.get("reason") else ""
+            lines.append(f"      {str(decision.get('decision', '?')).lower()} by "
+                         f"{decision.get('by', '?')} at {decision.get('at', '?')}{reason}")
     if progress.finished and not progress.succeeded and progress.error and all(
             t.stage is Stage.TRAINED for t in progress.targets.values()):
         # Every target is fine but the execution still failed: say why, or it looks like success.

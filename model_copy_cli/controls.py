@@ -1,0 +1,131 @@
+"""Promotion controls from the command line: dry-run plans, approvals and rollbacks.
+
+The rules live in the domain package (model_copy.approval, model_copy.promotion); this
+module finds the execution or account to act on and renders what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+from model_copy.approval import Decision, decide, pending_approval_tokens
+from model_copy.arns import validate_account, validate_name
+from model_copy.errors import InvalidCopyRequest
+from model_copy.promotion import NothingToRollBack, Promotion, rollback
+
+from local_cloud.accounts import PROFILES, REGION
+from model_copy_cli import copy, local
+from model_copy_cli.errors import CliError, UsageError
+
+TARGET_BUS = "model-copy"
+# Execution errors that mean "the request is wrong", reported like a usage error.
+REQUEST_ERRORS = frozenset({"InvalidCopyRequest", "SourceModelNotFound",
+                            "SourceModelNotTrained", "TrainingWaitExpired"})
+
+
+def run_dry_run(pipe: copy.Pipeline, request: copy.CopyRequest,
+                poll_seconds: float = 0.5, timeout: float = 300.0) -> dict[str, Any]:
+    """Start a dry run, wait for its plan; a failed check raises with the execution's cause."""
+    execution_arn = copy.start_copy(pipe, request, dry_run=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = copy.describe(pipe, execution_arn)
+        if execution["status"] != "RUNNING":
+            break
+        if time.monotonic() > deadline:
+            raise CliError(f"the dry run {execution_arn} is still running after {timeout:.0f}s")
+        time.sleep(poll_seconds)
+    if execution["status"] != "SUCCEEDED":
+        error, cause = execution.get("error"), execution.get("cause")
+        exit_code = 2 if error in REQUEST_ERRORS else 1
+        raise CliError(f"dry run: {error}: {cause}", exit_code=exit_code)
+    plan = json.loads(execution["output"])
+    return {**plan, "executionArn": execution_arn}
+
+
+def plan_lines(plan: dict[str, Any]) -> list[str]:
+    lines = [f"dry run of {plan['sourceModelArn']} (status {plan['modelStatus']}): "
+             "every check passed; nothing was shared, announced or imported"]
+    for target in plan["targets"]:
+        version = f" version {target['targetVersionName']}" if target.get(
+            "targetVersionName") else ""
+        gate = ", after an approval" if target.get("approvalRequired") else ""
+        lines.append(f"  {target['account']}: would import as {target['targetModelName']}"
+                     f"{version}, shared with {target['principal']}{gate}")
+    if plan["modelStatus"] not in ("TRAINED", "TRAINED_WITH_WARNING"):
+        lines.append("  the copy would first wait for training to end")
+    return lines
+
+
+def _caller(session: boto3.Session) -> str:
+    try:
+        return str(session.client("sts").get_caller_identity()["Arn"])
+    except (ClientError, BotoCoreError) as problem:
+        raise copy.aws_failure(problem) from None
+
+
+def decide_target(pipe: copy.Pipeline, execution: str | None, account: str, approved: bool,
+                  reason: str | None) -> tuple[str, Decision]:
+    try:
+        validate_account(account, "--target account")
+    except InvalidCopyRequest as problem:
+        raise UsageError(str(problem)) from None
+    execution_arn = copy.execution_arn_for(pipe, execution)
+    try:
+        pending = pending_approval_tokens(copy.history_events(pipe.client(), execution_arn))
+    except (ClientError, BotoCoreError) as problem:
+        raise copy.aws_failure(problem) from None
+    token = pending.get(account)
+    if token is None:
+        waiting = ", ".join(sorted(pending)) or "none"
+        raise CliError(f"no approval is waiting for account {account} in "
+                       f"{execution_arn.rsplit(':', 1)[-1]} (waiting: {waiting})")
+    try:
+        return execution_arn, decide(pipe.client(), token, approved, _caller(pipe.session),
+                                     reason)
+    except (ClientError, BotoCoreError) as problem:
+        raise copy.aws_failure(problem) from None
+
+
+def target_session(account: str, profile: str | None, region: str | None) -> boto3.Session:
+    """A session acting in the target account: rollbacks happen where consumers read."""
+    try:
+        validate_account(account, "--account")
+    except InvalidCopyRequest as problem:
+        raise UsageError(str(problem)) from None
+    cloud = local.running() if profile is None else None
+    if cloud is not None:
+        local_profile = next((p for p, a in PROFILES.items() if a == account), None)
+        if local_profile is None:
+            raise UsageError(f"account {account} is not one of the local cloud's accounts "
+                             f"({', '.join(PROFILES.values())})")
+        local.use(cloud)
+        return boto3.Session(profile_name=local_profile, region_name=region or REGION)
+    session = boto3.Session(profile_name=profile, region_name=region)
+    caller = _caller(session).split(":")[4]
+    if caller != account:
+        raise UsageError(f"these credentials act in account {caller}, not {account}: pass "
+                         f"--profile of account {account}")
+    return session
+
+
+def check_model_name(model_name: str) -> str:
+    try:
+        return validate_name(model_name, "--model")
+    except InvalidCopyRequest as problem:
+        raise UsageError(str(problem)) from None
+
+
+def roll_back(session: boto3.Session, model_name: str) -> Promotion:
+    try:
+        return rollback(session.client("ssm"), session.client("events"), TARGET_BUS,
+                        model_name, by=_caller(session))
+    except NothingToRollBack as problem:
+        raise CliError(str(problem)) from None
+    except (ClientError, BotoCoreError) as problem:
+        raise copy.aws_failure(problem) from None
+
