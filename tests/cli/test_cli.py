@@ -180,16 +180,6 @@ def test_describe_failure_without_details():
 
 # --- argument validation: no AWS call, exit code 2 --------------------------------------------
 
-@pytest.fixture
-def no_aws(monkeypatch):
-    """Fail the test if the command so much as builds an AWS session."""
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("an AWS session was created")
-    monkeypatch.setattr(boto3, "Session", refuse)
-    monkeypatch.setattr("model_copy_cli.copy.boto3.Session", refuse)
-    monkeypatch.setattr("model_copy_cli.local.running", refuse)
-
-
 @pytest.mark.parametrize(("argv", "message"), [
     (["copy", ARN.replace("comprehend", "comprehnd"), "--to", TARGET_ACCOUNT],
      "is not a Comprehend model ARN; expected arn:aws:comprehend:"),

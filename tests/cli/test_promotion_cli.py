@@ -35,16 +35,6 @@ def test_a_target_waiting_for_approval_says_how_to_answer():
     assert f"model-copy approve|reject EXECUTION --target {TARGET_ACCOUNT}" in target.label
 
 
-@pytest.fixture
-def no_aws(monkeypatch):
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("an AWS session was created")
-    monkeypatch.setattr(boto3, "Session", refuse)
-    monkeypatch.setattr("model_copy_cli.copy.boto3.Session", refuse)
-    monkeypatch.setattr("model_copy_cli.controls.boto3.Session", refuse)
-    monkeypatch.setattr("model_copy_cli.local.running", refuse)
-
-
 @pytest.mark.parametrize(("argv", "message"), [
     (["rollback", "--account", "12345", "--model", "news"], "is not a 12-digit AWS account id"),
     (["rollback", "--account", TARGET_ACCOUNT, "--model", "bad_name"], "not a valid Comprehend"),

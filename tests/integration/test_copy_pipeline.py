@@ -41,19 +41,28 @@ def _calls(stats: dict) -> int:
     return sum(int(account.get("calls", 0)) for account in stats["accounts"].values())
 
 
-def test_sharing_keeps_other_statements_of_the_policy(copier: Copier):
+FOREIGN_STATEMENT = {"Sid": "SomebodyElse", "Effect": "Allow",
+                     "Action": "comprehend:ImportModel",
+                     "Principal": {"AWS": "arn:aws:iam::444444444444:root"}, "Resource": "*"}
+
+
+def _copy_with_a_foreign_statement(copier: Copier) -> list[dict]:
+    """Copy a model whose policy already has someone else's statement; the policy after."""
     arn = copier.create_classifier()
     copier.wait_trained(arn)
     comprehend = copier.source.client("comprehend")
-    foreign = {"Sid": "SomebodyElse", "Effect": "Allow", "Action": "comprehend:ImportModel",
-               "Principal": {"AWS": "arn:aws:iam::444444444444:root"}, "Resource": "*"}
     comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=json.dumps(
-        {"Version": "2012-10-17", "Statement": [foreign]}))
+        {"Version": "2012-10-17", "Statement": [FOREIGN_STATEMENT]}))
     execution = copier.wait_execution(copier.start(manual_input(arn)))
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
-    statements = json.loads(comprehend.describe_resource_policy(ResourceArn=arn)["ResourcePolicy"])
-    sids = [s["Sid"] for s in statements["Statement"]]
-    assert foreign in statements["Statement"]
+    policy = comprehend.describe_resource_policy(ResourceArn=arn)["ResourcePolicy"]
+    return list(json.loads(policy)["Statement"])
+
+
+def test_sharing_keeps_other_statements_of_the_policy(copier: Copier):
+    statements = _copy_with_a_foreign_statement(copier)
+    sids = [s["Sid"] for s in statements]
+    assert FOREIGN_STATEMENT in statements
     assert sids.count(f"ModelCopyImportBy{TARGET_ACCOUNT}") == 1
 
 
@@ -157,15 +166,4 @@ def revoking(local_cloud, deployed):
 
 
 def test_revoke_after_import_removes_only_our_statement(revoking, copier: Copier):
-    arn = copier.create_classifier()
-    copier.wait_trained(arn)
-    comprehend = copier.source.client("comprehend")
-    foreign = {"Sid": "KeepMe", "Effect": "Allow", "Action": "comprehend:ImportModel",
-               "Principal": {"AWS": "arn:aws:iam::444444444444:root"}, "Resource": "*"}
-    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=json.dumps(
-        {"Version": "2012-10-17", "Statement": [foreign]}))
-    execution = copier.wait_execution(copier.start(manual_input(arn)))
-    assert execution["status"] == "SUCCEEDED", execution.get("cause")
-    statements = json.loads(comprehend.describe_resource_policy(
-        ResourceArn=arn)["ResourcePolicy"])["Statement"]
-    assert statements == [foreign]
+    assert _copy_with_a_foreign_statement(copier) == [FOREIGN_STATEMENT]
