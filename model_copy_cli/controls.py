@@ -49,7 +49,8 @@ def run_dry_run(pipe: copy.Pipeline, request: copy.CopyRequest,
 
 def plan_lines(plan: dict[str, Any]) -> list[str]:
     lines = [f"dry run of {plan['sourceModelArn']} (status {plan['modelStatus']}): "
-             "every check passed; nothing was shared, announced or imported"]
+             "every check passed; nothing was shared, announced or imported",
+             f"  execution {plan.get('executionArn', '?')}"]
     for target in plan["targets"]:
         version = f" version {target['targetVersionName']}" if target.get(
             "targetVersionName") else ""
@@ -68,12 +69,17 @@ def _caller(session: boto3.Session) -> str:
         raise copy.aws_failure(problem) from None
 
 
-def decide_target(pipe: copy.Pipeline, execution: str | None, account: str, approved: bool,
-                  reason: str | None) -> tuple[str, Decision]:
+def check_account(account: str, what: str) -> str:
     try:
-        validate_account(account, "--target account")
+        return validate_account(account, what)
     except InvalidCopyRequest as problem:
         raise UsageError(str(problem)) from None
+
+
+def decide_target(pipe: copy.Pipeline, execution: str | None, account: str, approved: bool,
+                  reason: str | None) -> tuple[str, Decision]:
+    """Answer the open approval of `account` in the execution; the caller is `by`."""
+    check_account(account, "--target account")
     execution_arn = copy.execution_arn_for(pipe, execution)
     try:
         pending = pending_approval_tokens(copy.history_events(pipe.client(), execution_arn))
@@ -82,8 +88,8 @@ def decide_target(pipe: copy.Pipeline, execution: str | None, account: str, appr
     token = pending.get(account)
     if token is None:
         waiting = ", ".join(sorted(pending)) or "none"
-        raise CliError(f"no approval is waiting for account {account} in "
-                       f"{execution_arn.rsplit(':', 1)[-1]} (waiting: {waiting})")
+        raise CliError(f"no approval is waiting for account {account} in execution "
+                       f"{execution_arn.rsplit(':', 1)[-1]}; pending: {waiting}")
     try:
         return execution_arn, decide(pipe.client(), token, approved, _caller(pipe.session),
                                      reason)
@@ -91,21 +97,29 @@ def decide_target(pipe: copy.Pipeline, execution: str | None, account: str, appr
         raise copy.aws_failure(problem) from None
 
 
-def target_session(account: str, profile: str | None, region: str | None) -> boto3.Session:
-    """A session acting in the target account: rollbacks happen where consumers read."""
-    try:
-        validate_account(account, "--account")
-    except InvalidCopyRequest as problem:
-        raise UsageError(str(problem)) from None
-    cloud = local.running() if profile is None else None
+def target_session(account: str, profile: str | None, region: str | None,
+                   cloud_choice: str = "auto") -> boto3.Session:
+    """A session acting in the target account: rollbacks happen where consumers read.
+
+    On the local cloud the account's own profile is the default; anywhere, credentials
+    that act in another account are refused rather than rolling back the wrong model.
+    """
+    check_account(account, "--account")
+    cloud = local.running() if cloud_choice in ("auto", "local") else None
+    if cloud_choice == "local" and cloud is None:
+        raise CliError("the local cloud is not running: start it with `model-copy local up`")
     if cloud is not None:
-        local_profile = next((p for p, a in PROFILES.items() if a == account), None)
-        if local_profile is None:
-            raise UsageError(f"account {account} is not one of the local cloud's accounts "
-                             f"({', '.join(PROFILES.values())})")
         local.use(cloud)
-        return boto3.Session(profile_name=local_profile, region_name=region or REGION)
-    session = boto3.Session(profile_name=profile, region_name=region)
+        if profile is None:
+            profile = next((p for p, a in PROFILES.items() if a == account), None)
+            if profile is None:
+                raise UsageError(f"account {account} is not one of the local cloud's accounts "
+                                 f"({', '.join(PROFILES.values())})")
+        region = region or REGION
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as problem:  # ProfileNotFound
+        raise copy.aws_failure(problem) from None
     caller = _caller(session).split(":")[4]
     if caller != account:
         raise UsageError(f"these credentials act in account {caller}, not {account}: pass "

@@ -1,7 +1,9 @@
 """model-copy: copy trained Amazon Comprehend custom models between AWS accounts.
 
-Exit codes: 0 done (every target TRAINED), 1 the copy or the local cloud failed,
-2 the command line or its values are wrong (nothing was started), 130 interrupted.
+Exit codes: 0 done (every target TRAINED; a dry run's plan is valid; a decision or rollback
+was made), 1 the copy, the decision, the rollback or the local cloud failed, 2 the command
+line or its values are wrong, or a dry run found the request invalid (nothing was
+changed), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     aws.add_argument("--cloud", choices=("auto", "local", "aws"), default="auto",
                      help="auto: the local cloud when it runs, else AWS (default)")
 
-    parser = argparse.ArgumentParser(prog="model-copy", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="model-copy", description=__doc__.splitlines()[0],
+        epilog="\n".join(__doc__.splitlines()[2:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     local_cmd = commands.add_parser("local", help="the embedded local cloud")
@@ -50,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     copy_cmd.add_argument("--version-name", help="version name in the target")
     copy_cmd.add_argument("--no-wait", action="store_true", help="start it and return")
     copy_cmd.add_argument("--dry-run", action="store_true",
-                          help="check everything and print the plan; change nothing")
+                          help="run every check in the pipeline and print the plan (model "
+                               "status, principal, target name/version, approval per target); "
+                               "nothing is shared, announced or imported. Exit 2 with the "
+                               "reason when a check fails")
     copy_cmd.add_argument("--poll-seconds", type=float, default=None, help=argparse.SUPPRESS)
 
     status = commands.add_parser("status", parents=[common, aws], help="one copy in detail")
@@ -61,21 +69,32 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=10)
 
     for verb, meaning in (("approve", "let a copy waiting for approval go on to a target"),
-                          ("reject", "stop a copy waiting for approval to a target")):
-        decision = commands.add_parser(verb, parents=[common, aws], help=meaning)
-        decision.add_argument("execution", metavar="EXECUTION_ARN_OR_NAME")
+                          ("reject", "stop a copy waiting for approval to a target (the "
+                                     "target fails with ModelCopyRejected)")):
+        decision = commands.add_parser(
+            verb, parents=[common, aws], help=meaning,
+            description=f"{meaning}. Answers the open approval of that target in the "
+                        "execution's history; the caller's identity ARN is recorded as `by`.")
+        decision.add_argument("execution", metavar="EXECUTION_ARN_OR_NAME",
+                              help="the copy execution (its ARN, or its name as `history` "
+                                   "shows it)")
         decision.add_argument("--target", required=True, metavar="ACCOUNT",
                               help="the target account the approval is for")
         decision.add_argument("--reason", help="kept with the decision in the history")
 
-    roll = commands.add_parser("rollback", parents=[common],
-                               help="make the previous imported version current again "
-                                    "in a target account (nothing is deleted)")
+    rollback_help = ("make the version promoted before the current one current again in a "
+                     "target account (SSM /model-copy/current/<model>; nothing is deleted)")
+    roll = commands.add_parser("rollback", parents=[common], help=rollback_help,
+                               description=rollback_help + ". Exit 1 when there is no "
+                               "earlier version.")
     roll.add_argument("--account", required=True, help="the target account")
     roll.add_argument("--model", required=True, help="the model name in that account")
-    roll.add_argument("--profile", help="AWS profile of the target account "
-                                         "(default on the local cloud: its own profile)")
+    roll.add_argument("--profile", help="AWS profile acting in --account (on the local cloud "
+                                         "the default is that account's profile, e.g. target); "
+                                         "refused when it acts in another account")
     roll.add_argument("--region", help="AWS Region")
+    roll.add_argument("--cloud", choices=("auto", "local", "aws"), default="auto",
+                      help="auto: the local cloud when it runs, else AWS (default)")
 
     commands.add_parser("demo", parents=[common],
                         help="the whole copy on the local cloud, then stop it")
@@ -114,6 +133,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace, approved: bool) -> int:
+    controls.check_account(args.target, "--target account")  # before any AWS call
     execution_arn, decision = controls.decide_target(
         _pipeline(args), args.execution, args.target, approved, args.reason)
     document = {"executionArn": execution_arn, "target": args.target, **vars(decision)}
@@ -127,16 +147,19 @@ def _decide(args: argparse.Namespace, approved: bool) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    controls.check_model_name(args.model)  # before any AWS call
-    session = controls.target_session(args.account, args.profile, args.region)
+    # Both checked before any AWS call.
+    controls.check_account(args.account, "--account")
+    controls.check_model_name(args.model)
+    session = controls.target_session(args.account, args.profile, args.region, args.cloud)
     promotion = controls.roll_back(session, args.model)
     if args.json:
         report.emit_json({"account": args.account, "model": promotion.model_name,
                           "current": promotion.model_arn, "previous": promotion.previous_arn,
                           "by": promotion.by})
     else:
-        print(f"{promotion.model_name} in {args.account}: now {promotion.model_arn} "
-              f"(was {promotion.previous_arn}); announced as Model Version Promoted")
+        print(f"rolled back {promotion.model_name} in {args.account}:\n"
+              f"  {promotion.previous_arn}\n  -> {promotion.model_arn} (now current)\n"
+              f"announced as Model Version Promoted by {promotion.by}")
     return 0
 
 

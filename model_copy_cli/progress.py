@@ -17,6 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from model_copy.approval import REJECTED_ERROR
+
 
 class Stage(StrEnum):
     VALIDATING = "validating"
@@ -120,9 +122,22 @@ def describe_failure(error: str | None, cause: str | None) -> str:
         return "model is " + cause.split(" is ", 1)[1]
     if error == "SourceModelNotFound":
         return f"the source model does not exist: {cause or 'check the ARN and its version'}"
+    decision = rejection(error, cause)
+    if decision is not None:
+        reason = decision.get("reason") or "no reason given"
+        return (f"rejected by {decision.get('by', '?')} at {decision.get('at', '?')}: "
+                f"{reason}")
     if cause and error:
         return f"{error}: {cause}"
     return cause or error or "no reason given"
+
+
+def rejection(error: str | None, cause: str | None) -> dict[str, Any] | None:
+    """The decision of a rejected approval: the ASL keeps it, as JSON, as the cause."""
+    if error != REJECTED_ERROR:
+        return None
+    decision = _json(cause)
+    return decision if isinstance(decision, dict) else None
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -256,6 +271,9 @@ class _Reducer:
             if isinstance(result.get("approval"), dict) and result["approval"].get(
                     "decision") != "NOT_REQUIRED":
                 target.approval = result["approval"]
+            rejected = rejection(result.get("error"), result.get("cause"))
+            if rejected is not None:
+                target.approval = rejected
             if exited["name"] == "TargetSucceeded":
                 self.move(target, Stage.TRAINED, at, status=result.get("status"),
                           target_model_arn=result.get("targetModelArn"),

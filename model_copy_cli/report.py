@@ -7,7 +7,13 @@ import sys
 from datetime import datetime
 from typing import Any, TextIO
 
-from model_copy_cli.progress import CopyProgress, Stage, TargetProgress, describe_failure
+from model_copy_cli.progress import (
+    CopyProgress,
+    Stage,
+    TargetProgress,
+    describe_failure,
+    rejection,
+)
 
 
 def emit_json(document: Any, out: TextIO | None = None) -> None:
@@ -68,7 +74,8 @@ def copy_summary(execution_arn: str, progress: CopyProgress) -> list[str]:
                          f"{describe_failure(target.error, target.cause)}")
         else:
             lines.append(f"  {target.account}  {target.label}")
-        if target.approval:
+        if target.approval and rejection(target.error, target.cause) is None:
+            # A rejection is already the failure line; an approval is said on its own line.
             decision = target.approval
             reason = f": {decision['reason']}" if decision.get("reason") else ""
             lines.append(f"      {str(decision.get('decision', '?')).lower()} by "

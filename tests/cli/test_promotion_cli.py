@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from typing import Any
 
 import boto3
 import pytest
 from model_copy.approval import pending_approval_tokens
+from model_copy.promotion import current_version
 
 from local_cloud import launcher, pipeline
 from local_cloud.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
@@ -35,11 +37,67 @@ def test_a_target_waiting_for_approval_says_how_to_answer():
     assert f"model-copy approve|reject EXECUTION --target {TARGET_ACCOUNT}" in target.label
 
 
+def _target_end(history: list[dict[str, Any]], name: str, output: dict[str, Any]) -> None:
+    event_id = len(history) + 1
+    history.append({"id": event_id, "type": "PassStateExited", "previousEventId": event_id - 1,
+                    "stateExitedEventDetails": {"name": name, "output": json.dumps(output)}})
+
+
+def _gated_history(account: str) -> list[dict[str, Any]]:
+    return [{"id": 1, "type": "ExecutionStarted", "executionStartedEventDetails": {
+        "input": json.dumps({"sourceModelArn": "arn", "targetAccounts": [account]})}},
+        _entered(2, "AwaitApproval", account)]
+
+
+def test_a_rejected_target_fails_and_names_who_rejected_it_and_why():
+    decision = {"decision": "REJECTED", "by": "arn:aws:sts::111111111111:assumed-role/qa/ann",
+                "at": "2026-11-25T08:00:00+00:00", "reason": "bad metrics"}
+    history = _gated_history(TARGET_ACCOUNT)
+    _target_end(history, "TargetRejected", {"account": TARGET_ACCOUNT, "status": "FAILED",
+                                            "error": "ModelCopyRejected",
+                                            "cause": json.dumps(decision)})
+    target = reduce_history(history).targets[TARGET_ACCOUNT]
+    assert target.stage is Stage.FAILED and target.approval == decision
+    assert target.label == ("failed: rejected by arn:aws:sts::111111111111:assumed-role/qa/ann "
+                            "at 2026-11-25T08:00:00+00:00: bad metrics")
+
+
+def test_an_approved_target_keeps_the_decision_and_an_ungated_one_has_none():
+    approved = {"decision": "APPROVED", "by": "arn:me", "at": "now", "reason": None}
+    history = _gated_history(TARGET_ACCOUNT)
+    _target_end(history, "TargetSucceeded", {"account": TARGET_ACCOUNT, "status": "TRAINED",
+                                             "targetModelArn": "arn:copy", "approval": approved})
+    assert reduce_history(history).targets[TARGET_ACCOUNT].approval == approved
+    history = _gated_history(TARGET_ACCOUNT)[:1]
+    history.append({"id": 2, "type": "TaskStateEntered", "previousEventId": 1,
+                    "stateEnteredEventDetails": {"name": "ShareWithTarget", "input": json.dumps(
+                        {"target": {"account": TARGET_ACCOUNT}})}})
+    _target_end(history, "TargetSucceeded", {"account": TARGET_ACCOUNT, "status": "TRAINED",
+                                             "approval": {"decision": "NOT_REQUIRED"}})
+    target = reduce_history(history).targets[TARGET_ACCOUNT]
+    assert target.stage is Stage.TRAINED and target.approval is None
+
+
+def test_a_timed_out_approval_fails_the_target_with_its_reason():
+    history = _gated_history(TARGET_ACCOUNT)
+    _target_end(history, "ApprovalTimedOut", {
+        "account": TARGET_ACCOUNT, "status": "FAILED", "error": "ApprovalTimedOut",
+        "cause": f"nobody approved the copy to account {TARGET_ACCOUNT} within 30 s"})
+    target = reduce_history(history).targets[TARGET_ACCOUNT]
+    assert target.stage is Stage.FAILED and target.error == "ApprovalTimedOut"
+    assert "nobody approved" in target.label and target.approval is None
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["rollback", "--account", "12345", "--model", "news"], "is not a 12-digit AWS account id"),
     (["rollback", "--account", TARGET_ACCOUNT, "--model", "bad_name"], "not a valid Comprehend"),
+    (["rollback", "--account", TARGET_ACCOUNT], "--model"),
+    (["rollback", "--model", "news", "--account", TARGET_ACCOUNT, "--cloud", "moon"], "--cloud"),
+    (["approve", "some-execution", "--target", "2222"], "is not a 12-digit AWS account id"),
+    (["reject", "some-execution", "--target", "x" * 12], "is not a 12-digit AWS account id"),
+    (["reject", "--target", TARGET_ACCOUNT], "EXECUTION_ARN_OR_NAME"),
 ])
-def test_bad_rollback_arguments_exit_2_before_any_aws_call(no_aws, capsys, argv, message):
+def test_bad_promotion_arguments_exit_2_before_any_aws_call(no_aws, capsys, argv, message):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
@@ -55,7 +113,7 @@ def test_approve_needs_a_target(no_aws, capsys):
 def gated(local_cloud):
     local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5, import_s=0.5)
     yield pipeline.deploy_pipeline(local_cloud, source_overrides={
-        "ApprovalRequiredAccountIds": TARGET_ACCOUNT, "ApprovalTimeoutSeconds": "60"})
+        "ApprovalRequiredAccountIds": TARGET_ACCOUNT, "ApprovalTimeoutSeconds": "30"})
     pipeline.deploy_pipeline(local_cloud)
 
 
@@ -98,10 +156,34 @@ def test_dry_run_prints_the_plan_and_changes_nothing(cli_cloud, capsys):
     out = capsys.readouterr().out
     assert "every check passed; nothing was shared" in out
     assert f"{TARGET_ACCOUNT}: would import as" in out and "after an approval" in out
+    assert "execution arn:aws:states:" in out
     comprehend = boto3.Session(profile_name="source", region_name="us-east-1").client(
         "comprehend")
-    with pytest.raises(comprehend.exceptions.ClientError):
-        comprehend.describe_resource_policy(ResourceArn=arn)
+    try:
+        policy = comprehend.describe_resource_policy(ResourceArn=arn).get("ResourcePolicy")
+    except comprehend.exceptions.ClientError:
+        policy = None
+    assert not policy or not json.loads(policy).get("Statement"), "a dry run shared the model"
+
+
+def test_dry_run_json_is_the_plan(cli_cloud, capsys):
+    arn = _trained_classifier()
+    assert main(["copy", arn, "--to", TARGET_ACCOUNT, "--name", "renamed", "--dry-run",
+                 "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["dryRun"] is True and plan["sourceModelArn"] == arn
+    assert plan["modelStatus"] == "TRAINED"
+    [target] = plan["targets"]
+    assert target["account"] == TARGET_ACCOUNT and target["targetModelName"] == "renamed"
+    assert target["targetVersionName"] == "v1" and target["approvalRequired"] is True
+    assert target["principal"].startswith(f"arn:aws:iam::{TARGET_ACCOUNT}:")
+
+
+def test_dry_run_to_an_account_the_stack_does_not_serve_exits_2(cli_cloud, capsys):
+    arn = _trained_classifier()
+    assert main(["copy", arn, "--to", "333333333333", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "InvalidCopyRequest" in err and "333333333333 is not a target" in err
 
 
 def test_dry_run_of_a_missing_model_exits_2_with_the_reason(cli_cloud, capsys):
@@ -124,12 +206,67 @@ def test_approve_lets_the_copy_finish_and_status_shows_who(cli_cloud, capsys):
 def test_reject_stops_the_copy_with_the_reason(cli_cloud, capsys):
     execution_arn = _start(_trained_classifier(), capsys)
     name = execution_arn.rsplit(":", 1)[-1]
+    assert main(["status", name]) == 0
+    assert f"{TARGET_ACCOUNT}  waiting for approval" in capsys.readouterr().out
     assert main(["reject", name, "--target", TARGET_ACCOUNT, "--reason", "bad metrics"]) == 0
+    assert f"rejected the copy to {TARGET_ACCOUNT}" in capsys.readouterr().out
     finished = _finished(execution_arn)
     assert finished["status"] == "FAILED" and "bad metrics" in finished["cause"]
-    capsys.readouterr()
+    assert main(["status", name]) == 0
+    out = capsys.readouterr().out
+    assert "copy FAILED" in out and "FAILED  rejected by arn:aws:sts::111111111111:" in out
+    assert out.rstrip().endswith("bad metrics")
     assert main(["approve", name, "--target", TARGET_ACCOUNT]) == 1
-    assert f"no approval is waiting for account {TARGET_ACCOUNT}" in capsys.readouterr().err
+    assert (f"no approval is waiting for account {TARGET_ACCOUNT} in execution {name}; "
+            "pending: none") in capsys.readouterr().err
+
+
+def test_following_a_copy_that_gets_rejected_exits_1(cli_cloud, capsys):
+    arn = _trained_classifier()
+    sfn = boto3.Session(profile_name="source", region_name="us-east-1").client("stepfunctions")
+    state_machine = pipeline.deployed_pipeline(cli_cloud).state_machine_arn
+    problems: list[BaseException] = []
+
+    def waiting_copy() -> str | None:
+        for listed in sfn.list_executions(stateMachineArn=state_machine)["executions"]:
+            events = sfn.get_execution_history(executionArn=listed["executionArn"],
+                                               maxResults=1000)["events"]
+            if listed["status"] == "RUNNING" and (
+                    TARGET_ACCOUNT in pending_approval_tokens(events)):
+                return str(listed["executionArn"])
+        return None
+
+    def reject_when_asked() -> None:
+        # A second user rejects while the first one follows the copy with `model-copy copy`.
+        try:
+            assert main(["reject", wait_until(waiting_copy), "--target", TARGET_ACCOUNT,
+                         "--reason", "drift found"]) == 0
+        except BaseException as problem:  # the thread would swallow it: the test reports it
+            problems.append(problem)
+
+    rejecter = threading.Thread(target=reject_when_asked)
+    rejecter.start()
+    try:
+        code = main(["copy", arn, "--to", TARGET_ACCOUNT, "--poll-seconds", "0.2"])
+    finally:
+        rejecter.join(timeout=60)
+    assert not problems, problems
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{TARGET_ACCOUNT}  waiting for approval" in out
+    assert "copy FAILED" in out and "rejected by" in out and "drift found" in out
+
+
+def test_approve_a_target_that_is_not_waiting_names_the_ones_that_are(cli_cloud, capsys):
+    execution_arn = _start(_trained_classifier(), capsys)
+    name = execution_arn.rsplit(":", 1)[-1]
+    try:
+        assert main(["approve", name, "--target", "333333333333"]) == 1
+        assert (f"no approval is waiting for account 333333333333 in execution {name}; "
+                f"pending: {TARGET_ACCOUNT}") in capsys.readouterr().err
+    finally:
+        assert main(["reject", name, "--target", TARGET_ACCOUNT]) == 0
+    _finished(execution_arn)
 
 
 def test_rollback_returns_to_the_previous_version_then_refuses(cli_cloud, capsys):
@@ -146,5 +283,19 @@ def test_rollback_returns_to_the_previous_version_then_refuses(cli_cloud, capsys
     assert main(["rollback", "--account", TARGET_ACCOUNT, "--model", name, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["previous"], result["current"]) == (copies[1], copies[0])
+    ssm = boto3.Session(profile_name="target", region_name="us-east-1").client("ssm")
+    assert current_version(ssm, name) == copies[0], "consumers still read v2"
     assert main(["rollback", "--account", TARGET_ACCOUNT, "--model", name]) == 1
     assert "no earlier one to roll back to" in capsys.readouterr().err
+
+
+def test_rollback_of_a_model_never_promoted_exits_1(cli_cloud, capsys):
+    assert main(["rollback", "--account", TARGET_ACCOUNT, "--model", "never-copied"]) == 1
+    assert "never-copied has never been promoted in this account" in capsys.readouterr().err
+
+
+def test_rollback_refuses_credentials_of_another_account(cli_cloud, capsys):
+    assert main(["rollback", "--account", TARGET_ACCOUNT, "--model", "news",
+                 "--profile", "source"]) == 2
+    assert (f"these credentials act in account {SOURCE_ACCOUNT}, not {TARGET_ACCOUNT}"
+            in capsys.readouterr().err)
