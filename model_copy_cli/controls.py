@@ -20,6 +20,7 @@ from model_copy.promotion import NothingToRollBack, Promotion, rollback
 from local_cloud.accounts import PROFILES, REGION
 from model_copy_cli import copy, local
 from model_copy_cli.errors import CliError, UsageError
+from model_copy_cli.progress import readable_cause
 
 TARGET_BUS = "model-copy"
 # Execution errors that mean "the request is wrong", reported like a usage error.
@@ -42,7 +43,7 @@ def run_dry_run(pipe: copy.Pipeline, request: copy.CopyRequest,
     if execution["status"] != "SUCCEEDED":
         error, cause = execution.get("error"), execution.get("cause")
         exit_code = 2 if error in REQUEST_ERRORS else 1
-        raise CliError(f"dry run: {error}: {cause}", exit_code=exit_code)
+        raise CliError(f"dry run: {error}: {readable_cause(cause)}", exit_code=exit_code)
     plan = json.loads(execution["output"])
     return {**plan, "executionArn": execution_arn}
 
@@ -54,7 +55,8 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
     for target in plan["targets"]:
         version = f" version {target['targetVersionName']}" if target.get(
             "targetVersionName") else ""
-        gate = ", after an approval" if target.get("approvalRequired") else ""
+        gate = ("; waits for an approval (model-copy approve|reject)"
+                if target.get("approvalRequired") else "; no approval required")
         lines.append(f"  {target['account']}: would import as {target['targetModelName']}"
                      f"{version}, shared with {target['principal']}{gate}")
     if plan["modelStatus"] not in ("TRAINED", "TRAINED_WITH_WARNING"):

@@ -127,9 +127,18 @@ def describe_failure(error: str | None, cause: str | None) -> str:
         reason = decision.get("reason") or "no reason given"
         return (f"rejected by {decision.get('by', '?')} at {decision.get('at', '?')}: "
                 f"{reason}")
+    cause = readable_cause(cause)
     if cause and error:
         return f"{error}: {cause}"
     return cause or error or "no reason given"
+
+
+def readable_cause(cause: str | None) -> str | None:
+    """A Lambda task's cause is its error document (message, type, stack): keep the message."""
+    document = _json(cause)
+    if isinstance(document, dict) and isinstance(document.get("errorMessage"), str):
+        return str(document["errorMessage"])
+    return cause
 
 
 def rejection(error: str | None, cause: str | None) -> dict[str, Any] | None:

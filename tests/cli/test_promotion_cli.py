@@ -15,7 +15,7 @@ from model_copy.promotion import current_version
 from local_cloud import launcher, pipeline
 from local_cloud.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
-from model_copy_cli.progress import Stage, reduce_history
+from model_copy_cli.progress import Stage, describe_failure, reduce_history
 from tests.conftest import wait_until
 
 
@@ -76,6 +76,14 @@ def test_an_approved_target_keeps_the_decision_and_an_ungated_one_has_none():
                                              "approval": {"decision": "NOT_REQUIRED"}})
     target = reduce_history(history).targets[TARGET_ACCOUNT]
     assert target.stage is Stage.TRAINED and target.approval is None
+
+
+def test_a_lambda_error_document_is_reduced_to_its_message():
+    cause = json.dumps({"errorMessage": "account 3 is not a target", "errorType": "X",
+                        "stackTrace": ["  File ..."]})
+    assert describe_failure("InvalidCopyRequest", cause) == (
+        "InvalidCopyRequest: account 3 is not a target")
+    assert describe_failure("CopyFailed", "plain words") == "CopyFailed: plain words"
 
 
 def test_a_timed_out_approval_fails_the_target_with_its_reason():
@@ -155,7 +163,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(cli_cloud, capsys):
     assert main(["copy", arn, "--to", TARGET_ACCOUNT, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "every check passed; nothing was shared" in out
-    assert f"{TARGET_ACCOUNT}: would import as" in out and "after an approval" in out
+    assert f"{TARGET_ACCOUNT}: would import as" in out and "waits for an approval" in out
     assert "execution arn:aws:states:" in out
     comprehend = boto3.Session(profile_name="source", region_name="us-east-1").client(
         "comprehend")
@@ -183,7 +191,8 @@ def test_dry_run_to_an_account_the_stack_does_not_serve_exits_2(cli_cloud, capsy
     arn = _trained_classifier()
     assert main(["copy", arn, "--to", "333333333333", "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert "InvalidCopyRequest" in err and "333333333333 is not a target" in err
+    assert "InvalidCopyRequest: account 333333333333 is not a target" in err
+    assert "stackTrace" not in err, "the Lambda's error document is not a reason"
 
 
 def test_dry_run_of_a_missing_model_exits_2_with_the_reason(cli_cloud, capsys):
