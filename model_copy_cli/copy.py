@@ -233,10 +233,12 @@ def summarize(execution: dict[str, Any]) -> dict[str, Any]:
     output = _loads(execution.get("output")) or {}
     results = {r.get("account"): r for r in output.get("results") or [] if isinstance(r, dict)}
     failed = _failed_targets(execution.get("cause"))
+    # A dry run ends SUCCEEDED with a plan: its targets were planned, never copied.
+    dry_run = output.get("dryRun") is True
     targets = []
     for account in body.get("targetAccounts") or list(results):
         result = results.get(account) or failed.get(account) or {}
-        status = result.get("status") or (
+        status = result.get("status") or ("PLANNED" if dry_run else
             "FAILED" if execution.get("status") == "FAILED" else execution.get("status"))
         targets.append({"account": account, "status": status,
                         "targetModelArn": result.get("targetModelArn"),
@@ -250,6 +252,7 @@ def summarize(execution: dict[str, Any]) -> dict[str, Any]:
         "endedAt": stopped.isoformat() if stopped else None,
         "elapsedSeconds": (stopped - started).total_seconds() if started and stopped else None,
         "error": execution.get("error"), "cause": execution.get("cause"), "targets": targets,
+        "dryRun": dry_run or body.get("dryRun") is True,
     }
 
 

@@ -93,5 +93,7 @@ def history_row(item: dict[str, Any]) -> str:
     took = f"{seconds:.0f}s" if isinstance(seconds, int | float) else "-"
     targets = ", ".join(
         f"{t['account']}={t.get('status') or '?'}" for t in item.get("targets") or []) or "-"
+    dry_run = "  (dry run: nothing copied)" if item.get("dryRun") else ""
     return (f"{str(started)[:19]:19}  {item.get('status', '?'):9}  {took:>6}  "
-            f"{item.get('name', '?')}  {item.get('sourceModelArn') or '?'}  -> {targets}")
+            f"{item.get('name', '?')}  {item.get('sourceModelArn') or '?'}  -> {targets}"
+            f"{dry_run}")

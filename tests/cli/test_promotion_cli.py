@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -14,8 +15,10 @@ from model_copy.promotion import current_version
 
 from local_cloud import launcher, pipeline
 from local_cloud.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
+from model_copy_cli.copy import summarize
 from model_copy_cli.main import main
 from model_copy_cli.progress import Stage, describe_failure, reduce_history
+from model_copy_cli.report import history_row
 from tests.conftest import wait_until
 
 
@@ -94,6 +97,18 @@ def test_a_timed_out_approval_fails_the_target_with_its_reason():
     target = reduce_history(history).targets[TARGET_ACCOUNT]
     assert target.stage is Stage.FAILED and target.error == "ApprovalTimedOut"
     assert "nobody approved" in target.label and target.approval is None
+
+
+def test_history_marks_a_dry_run_as_planned_not_copied():
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    row = summarize({"name": "cli-x", "status": "SUCCEEDED", "startDate": at, "stopDate": at,
+                     "input": json.dumps({"sourceModelArn": "arn:m",
+                                          "targetAccounts": [TARGET_ACCOUNT], "dryRun": True}),
+                     "output": json.dumps({"dryRun": True, "sourceModelArn": "arn:m",
+                                           "targets": [{"account": TARGET_ACCOUNT}]})})
+    assert row["dryRun"] is True
+    assert row["targets"][0]["status"] == "PLANNED"
+    assert history_row(row).endswith(f"-> {TARGET_ACCOUNT}=PLANNED  (dry run: nothing copied)")
 
 
 @pytest.mark.parametrize(("argv", "message"), [
