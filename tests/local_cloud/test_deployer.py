@@ -220,10 +220,14 @@ def test_delete_tolerates_resources_already_gone(source: boto3.Session, tmp_path
 @pytest.mark.skipif(not REAL_TEMPLATE.exists(), reason="template.yaml is not written yet")
 def test_real_template_deploys_both_sides(source: boto3.Session, target: boto3.Session,
                                           tmp_path: Path) -> None:
+    # Names of their own: other test files may have the pipeline deployed in this cloud.
+    own = {"EventBusName": "model-copy-check", "ImportRoleNamePrefix": "model-copy-check"}
     importer = deployer.deploy(target, REAL_TEMPLATE, "model-copy-check",
-                               {"Side": "target", "SourceAccountIds": SOURCE_ACCOUNT}, tmp_path)
+                               {"Side": "target", "SourceAccountIds": SOURCE_ACCOUNT, **own},
+                               tmp_path)
     sender = deployer.deploy(source, REAL_TEMPLATE, "model-copy-check",
-                             {"Side": "source", "TargetAccountIds": importer.account}, tmp_path)
+                             {"Side": "source", "TargetAccountIds": importer.account, **own},
+                             tmp_path)
     try:
         assert importer.account != sender.account
         for stack in (importer, sender):
