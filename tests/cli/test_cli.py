@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import comprehend as local_comprehend
 from local_cloud import launcher, pipeline
 from local_cloud.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
@@ -227,12 +226,6 @@ def test_local_status_json_when_nothing_runs(tmp_path, monkeypatch, capsys):
 
 # --- the local cloud --------------------------------------------------------------------------
 
-comprehend_ready = pytest.mark.skipif(
-    "ImportModel" not in (local_comprehend.__doc__ or "")
-    or not hasattr(local_comprehend, "install"),
-    reason="local_cloud.comprehend is still a placeholder (no ImportModel): a copy cannot run")
-
-
 @pytest.fixture(scope="module")
 def deployed(local_cloud) -> pipeline.Pipeline:
     local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5, import_s=0.5)
@@ -254,7 +247,6 @@ def _classifier(local_cloud: launcher.LocalCloud, name: str) -> str:
     )["DocumentClassifierArn"])
 
 
-@comprehend_ready
 @pytest.mark.slow
 def test_copy_a_classifier_on_the_local_cloud(on_local_cloud, capsys):
     name = f"cli-{uuid.uuid4().hex[:8]}"
@@ -282,7 +274,6 @@ def test_copy_a_classifier_on_the_local_cloud(on_local_cloud, capsys):
     assert "SUCCEEDED" in out and target["targetModelArn"] in out
 
 
-@comprehend_ready
 @pytest.mark.slow
 def test_failed_import_exits_1_naming_the_target_and_cause(on_local_cloud, capsys):
     name = f"cli-{uuid.uuid4().hex[:8]}"
@@ -301,7 +292,6 @@ def test_failed_import_exits_1_naming_the_target_and_cause(on_local_cloud, capsy
     assert progress[-1].endswith("disk on fire")
 
 
-@comprehend_ready
 @pytest.mark.slow
 def test_target_outside_the_stack_is_refused_with_the_fix(on_local_cloud, capsys):
     arn = _classifier(on_local_cloud, f"cli-{uuid.uuid4().hex[:8]}")
