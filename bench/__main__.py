@@ -29,8 +29,9 @@ from bench.report import (
     ratio,
     render_table,
 )
-from local_cloud import launcher, pipeline
-from local_cloud.launcher import LocalCloud
+from local_cloud.cloudformation import pipeline
+from local_cloud.core import launcher
+from local_cloud.core.launcher import LocalCloud
 
 RESULTS = Path(__file__).resolve().parent.parent / ".bench" / "latest.json"
 # The emulated work. Import 20 s so a fixed overhead of ~2 s shows as 0.10; the source is

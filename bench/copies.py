@@ -12,9 +12,9 @@ from typing import Any
 
 import boto3
 
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from local_cloud.launcher import LocalCloud
-from local_cloud.pipeline import Pipeline
+from local_cloud.cloudformation.pipeline import Pipeline
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.launcher import LocalCloud
 
 TRAINING_DATA = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://bench-training-data/train.csv"}
 ROLE_NAMES = {SOURCE_ACCOUNT: "source", TARGET_ACCOUNT: "target"}

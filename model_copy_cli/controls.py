@@ -17,7 +17,7 @@ from model_copy.arns import validate_account, validate_name
 from model_copy.errors import InvalidCopyRequest
 from model_copy.promotion import NothingToRollBack, Promotion, rollback
 
-from local_cloud.accounts import PROFILES, REGION
+from local_cloud.core.accounts import PROFILES, REGION
 from model_copy_cli import copy, local
 from model_copy_cli.errors import CliError, UsageError
 from model_copy_cli.progress import readable_cause

@@ -24,7 +24,7 @@ from botocore.exceptions import (
 from model_copy.arns import ModelArn, parse_model_arn, validate_account, validate_name
 from model_copy.errors import InvalidCopyRequest
 
-from local_cloud.accounts import REGION
+from local_cloud.core.accounts import REGION
 from model_copy_cli import local
 from model_copy_cli.errors import CliError, UsageError
 from model_copy_cli.progress import CopyProgress, reduce_history

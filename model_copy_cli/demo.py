@@ -13,8 +13,8 @@ from typing import Any
 
 import boto3
 
-from local_cloud import launcher
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core import launcher
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli import copy, local
 from model_copy_cli.errors import CliError
 from model_copy_cli.follow import follow

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local_cloud import deployer, launcher, pipeline
-from local_cloud.accounts import DEFAULT_PORT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.cloudformation import deployer, pipeline
+from local_cloud.core import launcher
+from local_cloud.core.accounts import DEFAULT_PORT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 # Short enough for a demo, long enough to watch each stage go by.
 DEMO_DURATIONS = {"submitted_s": 0.5, "training_s": 3.0, "import_s": 2.0}

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import launcher
-from local_cloud.accounts import REGION
+from local_cloud.core import launcher
+from local_cloud.core.accounts import REGION
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

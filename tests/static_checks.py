@@ -45,7 +45,7 @@ OFFLINE_ENV = {
 }
 OUTPUT_LIMIT = 12_000  # characters of a failing tool's output worth reading in a CI log
 
-# Accounts of the local cloud (local_cloud/accounts.py); only their shape matters here.
+# Accounts of the local cloud (local_cloud/core/accounts.py); only their shape matters here.
 SOURCE_ACCOUNT = "111111111111"
 TARGET_ACCOUNT = "222222222222"
 OTHER_TARGET_ACCOUNT = "444444444444"
@@ -107,8 +107,13 @@ def _placeholder_arn(logical_id: str, kind: str, account: str) -> str:
 
 def offline_stack(scenario: str, template_path: Path = TEMPLATE) -> OfflineStack:
     """Translate the template offline as the local cloud's deployer does, without S3."""
-    from local_cloud.intrinsics import Evaluator, Pseudo, parameter_text, resolve_parameters
-    from local_cloud.sam_translate import (
+    from local_cloud.cloudformation.intrinsics import (
+        Evaluator,
+        Pseudo,
+        parameter_text,
+        resolve_parameters,
+    )
+    from local_cloud.cloudformation.sam_translate import (
         ArtifactStore,
         expand_for_each,
         load_template,

@@ -14,8 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import launcher, pipeline
-from local_cloud.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.cloudformation import pipeline
+from local_cloud.core import launcher
+from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
 from model_copy_cli.progress import Stage, describe_failure, reduce_history
 

@@ -13,8 +13,9 @@ import pytest
 from model_copy.approval import pending_approval_tokens
 from model_copy.promotion import current_version
 
-from local_cloud import launcher, pipeline
-from local_cloud.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.cloudformation import pipeline
+from local_cloud.core import launcher
+from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.copy import summarize
 from model_copy_cli.main import main
 from model_copy_cli.progress import Stage, describe_failure, reduce_history

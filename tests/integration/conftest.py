@@ -12,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import pipeline
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT
+from local_cloud.cloudformation import pipeline
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT
 from tests.conftest import wait_until
 
 DEMO_INPUT = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://demo-training-data/train.csv"}

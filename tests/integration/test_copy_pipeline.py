@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from local_cloud.accounts import TARGET_ACCOUNT
+from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 
 
@@ -159,7 +159,7 @@ def test_import_in_error_fails_the_copy_naming_the_target(copier: Copier, local_
 @pytest.fixture
 def revoking(local_cloud, deployed):
     """The source redeployed to remove each share statement once the target has imported."""
-    from local_cloud import pipeline
+    from local_cloud.cloudformation import pipeline
 
     yield pipeline.deploy_pipeline(local_cloud, source_overrides={"RevokeAfterImport": "true"})
     pipeline.deploy_pipeline(local_cloud)

@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import pipeline
-from local_cloud.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.cloudformation import pipeline
+from local_cloud.core.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier
 
 REGION = "us-east-1"
@@ -227,7 +227,7 @@ def test_import_killed_mid_poll_resumes_without_a_second_import(
 def test_untrusted_source_lands_in_its_dead_letter_queue_and_times_out(
         copier: Copier, local_cloud, outsider):
     """An untrusted source's share lands in its DLQ; its execution times out clearly."""
-    from local_cloud import deployer
+    from local_cloud.cloudformation import deployer
 
     stack = deployer.deploy(outsider, pipeline.TEMPLATE, "model-copy-source",
                             pipeline.source_parameters(ImportTimeoutSeconds="10"),

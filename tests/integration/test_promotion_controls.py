@@ -11,8 +11,8 @@ import pytest
 from model_copy.approval import decide, pending_approval_tokens
 from model_copy.promotion import NothingToRollBack, current_version, rollback
 
-from local_cloud import pipeline
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.cloudformation import pipeline
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 
 

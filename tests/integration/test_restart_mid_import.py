@@ -16,8 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import launcher, persistence, pipeline
-from local_cloud.accounts import REGION, TARGET_ACCOUNT
+from local_cloud.cloudformation import pipeline
+from local_cloud.core import launcher, persistence
+from local_cloud.core.accounts import REGION, TARGET_ACCOUNT
 from tests.conftest import cloud_environment
 from tests.integration.conftest import Copier, manual_input
 

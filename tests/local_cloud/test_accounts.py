@@ -1,6 +1,6 @@
 """The profiles written by the local cloud select the account, as AWS profiles do."""
 
-from local_cloud.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 
 def test_each_profile_acts_as_its_own_account(source, target, outsider):

@@ -19,8 +19,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local_cloud.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from local_cloud.launcher import LOCAL_ROLE
+from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.launcher import LOCAL_ROLE
 
 ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data-access"
 TARGET_ROLE = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{LOCAL_ROLE}"  # what the target profile assumes
@@ -626,7 +626,7 @@ def test_stop_requested_too_late_ends_trained(local_cloud, source):
 def test_a_failing_event_bus_never_fails_the_api_call(monkeypatch):
     from moto.events.models import EventsBackend
 
-    from local_cloud import comprehend
+    from local_cloud.services import comprehend
 
     def broken(self, entries):
         raise RuntimeError("bus down")
@@ -636,7 +636,7 @@ def test_a_failing_event_bus_never_fails_the_api_call(monkeypatch):
 
 
 def test_policy_evaluation_of_roles_and_conditions():
-    from local_cloud.comprehend import Caller, may_import
+    from local_cloud.services.comprehend import Caller, may_import
 
     arn = f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/m/version/v1"
     role = Caller(account=TARGET_ACCOUNT, role_arn=TARGET_ROLE,

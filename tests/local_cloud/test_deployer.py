@@ -12,10 +12,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local_cloud import deployer
-from local_cloud.accounts import SOURCE_ACCOUNT
-from local_cloud.intrinsics import Evaluator, Pseudo, TemplateError, resolve_parameters
-from local_cloud.sam_translate import expand_for_each, zip_folder
+from local_cloud.cloudformation import deployer
+from local_cloud.cloudformation.intrinsics import (
+    Evaluator,
+    Pseudo,
+    TemplateError,
+    resolve_parameters,
+)
+from local_cloud.cloudformation.sam_translate import expand_for_each, zip_folder
+from local_cloud.core.accounts import SOURCE_ACCOUNT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PIPELINE = FIXTURES / "pipeline" / "template.yaml"

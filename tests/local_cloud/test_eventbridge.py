@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 SOURCE = "model-copy.source"
 SHARED = "Model Version Shared"
@@ -278,12 +278,13 @@ def test_missing_lambda_is_dead_lettered_without_retry(local_cloud, target):
 
 
 def _runtime_ready() -> bool:
-    from local_cloud import lambda_runtime
+    from local_cloud.services import lambda_runtime
 
     return callable(getattr(lambda_runtime, "invoke_async", None))
 
 
-@pytest.mark.skipif(not _runtime_ready(), reason="local_cloud.lambda_runtime has no invoke_async")
+@pytest.mark.skipif(not _runtime_ready(),
+                    reason="local_cloud.services.lambda_runtime has no invoke_async")
 def test_unknown_function_through_the_real_runtime_is_dead_lettered(local_cloud, target):
     name = _name("real")
     _bus(target, name)
@@ -342,7 +343,8 @@ def test_wait_idle_reports_pending_deliveries(local_cloud, target):
     assert next(iter(stats.values()))["dropped"] == 1
 
 
-@pytest.mark.skipif(not _runtime_ready(), reason="local_cloud.lambda_runtime has no invoke_async")
+@pytest.mark.skipif(not _runtime_ready(),
+                    reason="local_cloud.services.lambda_runtime has no invoke_async")
 def test_real_function_receives_the_forwarded_event(local_cloud, source, target, pipeline,
                                                     tmp_path):
     import io
@@ -402,7 +404,7 @@ def test_pattern_field_matches_inside_an_array_of_objects():
 
     from moto.events.models import EventPattern
 
-    from local_cloud import eventbridge
+    from local_cloud.services import eventbridge
 
     pattern = EventPattern.load(_json.dumps(
         {"detail": {"requestParameters": {"tags": {"key": ["model-copy:targets"]}}}}))

@@ -15,9 +15,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local_cloud import launcher
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from local_cloud.lambda_runtime import AsyncInvocation, AsyncQueueStore
+from local_cloud.core import launcher
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.services.lambda_runtime import AsyncInvocation, AsyncQueueStore
 
 ROLE_NAME = "local-lambda-test-role"
 TRUST = {"Version": "2012-10-17", "Statement": [{

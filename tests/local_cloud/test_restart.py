@@ -25,8 +25,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud import launcher, persistence
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core import launcher, persistence
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.conftest import CREDENTIAL_VARIABLES, cloud_environment, wait_until
 
 FAST_COMPREHEND = {"submitted_s": 0.1, "training_s": 0.5, "import_s": 0.5}

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from local_cloud.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/copy-model-state-machine"
 

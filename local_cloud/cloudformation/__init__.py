@@ -1,0 +1,1 @@
+"""Deploying templates locally: the stack engine, intrinsics and the offline SAM translation."""

@@ -1,0 +1,1 @@
+"""The local cloud's process: server, launcher, settings, accounts, control plane, persistence."""

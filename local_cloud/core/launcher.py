@@ -1,0 +1,178 @@
+"""Start and stop the local cloud in the background, and write the files clients use.
+
+`start()` returns once the server answers; `stop()` ends it and every process it
+started (Lambda workers included), leaving nothing running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local_cloud.core.accounts import PROFILES, REGION
+
+LOCAL_ROLE = "model-copy-local-operator"
+
+
+class LocalCloudError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class LocalCloud:
+    port: int
+    state_dir: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def aws_config_file(self) -> Path:
+        return self.state_dir / "aws-config"
+
+    def client_environment(self) -> dict[str, str]:
+        """What a boto3 program or the AWS CLI needs in its environment to use this cloud."""
+        return {
+            "AWS_CONFIG_FILE": str(self.aws_config_file),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.state_dir / "no-credentials"),
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+
+    def control(self, area: str, action: str, **payload: Any) -> Any:
+        """Call a control-plane route (see local_cloud.core.control)."""
+        request = urllib.request.Request(
+            f"{self.endpoint}/_local/{area}/{action}",
+            data=json.dumps(payload).encode(), method="POST",
+            headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())["result"]
+        except urllib.error.HTTPError as error:
+            detail = json.loads(error.read() or b"{}")
+            raise LocalCloudError(f"/_local/{area}/{action}: {detail.get('error')}") from None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_client_files(cloud: LocalCloud) -> None:
+    """An ordinary AWS config: profile `source` acts as 111111111111, and so on."""
+    lines = ["[profile local-base]",
+             "aws_access_key_id = local", "aws_secret_access_key = local",
+             f"region = {REGION}", f"endpoint_url = {cloud.endpoint}", ""]
+    for profile, account in PROFILES.items():
+        lines += [f"[profile {profile}]",
+                  f"role_arn = arn:aws:iam::{account}:role/{LOCAL_ROLE}",
+                  "source_profile = local-base",
+                  f"region = {REGION}", f"endpoint_url = {cloud.endpoint}", ""]
+    cloud.aws_config_file.write_text("\n".join(lines))
+    env_lines = [f"export {key}={value}" for key, value in cloud.client_environment().items()]
+    (cloud.state_dir / "env").write_text("\n".join(env_lines) + "\n")
+
+
+def _pid_file(state_dir: Path) -> Path:
+    return state_dir / "server.pid"
+
+
+def running(state_dir: Path) -> LocalCloud | None:
+    """The local cloud recorded in state_dir, if its process still answers."""
+    info_file = state_dir / "server.json"
+    if not info_file.exists():
+        return None
+    info = json.loads(info_file.read_text())
+    cloud = LocalCloud(port=info["port"], state_dir=state_dir)
+    try:
+        cloud.control("health", "ping")
+    except (OSError, LocalCloudError):
+        return None
+    return cloud
+
+
+def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
+          extra_env: dict[str, str] | None = None) -> LocalCloud:
+    state_dir = state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    already = running(state_dir)
+    if already is not None:
+        return already
+    port = port or free_port()
+    cloud = LocalCloud(port=port, state_dir=state_dir)
+    env = {**os.environ, **(extra_env or {})}
+    env.pop("MOTO_ACCOUNT_ID", None)  # it would override every account choice we make
+    log = open(state_dir / "server.log", "ab")  # the child process keeps it open
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_cloud.core.server", "--port", str(port),
+         "--state-dir", str(state_dir)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    _pid_file(state_dir).write_text(str(process.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise LocalCloudError(
+                f"the local cloud exited at start (code {process.returncode}); "
+                f"see {state_dir / 'server.log'}")
+        try:
+            cloud.control("health", "ping")
+            break
+        except (OSError, LocalCloudError):
+            time.sleep(0.1)
+    else:
+        stop(state_dir)
+        raise LocalCloudError(f"the local cloud did not answer on port {port} within "
+                              f"{timeout:.0f}s; see {state_dir / 'server.log'}")
+    (state_dir / "server.json").write_text(json.dumps({"port": port, "pid": process.pid}))
+    write_client_files(cloud)
+    return cloud
+
+
+def stop(state_dir: Path, timeout: float = 20.0) -> bool:
+    """Stop the server and its process group; True if something was running."""
+    pid_file = _pid_file(state_dir.resolve())
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pid_file.unlink(missing_ok=True)
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            _reap(pid)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            break
+    else:
+        os.killpg(pid, signal.SIGKILL)
+    try:  # workers the server started share its process group; none may outlive it
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    pid_file.unlink(missing_ok=True)
+    (state_dir / "server.json").unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,163 @@
+"""Model resource policies: what a policy document may say, its revisions, and whether it lets a
+caller from another account import the model.
+
+AWS lets a model policy allow only `comprehend:ImportModel`, so that is all we accept and all
+`may_import` evaluates; PutResourcePolicy's only declared client error is InvalidRequestException,
+so every fault in a document is reported as one.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from local_cloud.services.comprehend.caller import Caller
+from local_cloud.services.comprehend.errors import invalid
+
+IMPORT_ACTION = "comprehend:ImportModel"
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+_PRINCIPAL = re.compile(r"^(\*|[0-9]{12}|arn:aws[a-zA-Z-]*:(iam|sts)::[0-9]{12}:\S+)$")
+
+
+def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in _as_list(policy.get("Statement")) if isinstance(s, dict)]
+
+
+def parse_policy(text: str | None) -> dict[str, Any]:
+    """The policy document, or InvalidRequestException saying what is wrong with it."""
+    try:
+        policy = json.loads(text or "")
+    except ValueError as error:
+        raise invalid(f"The resource policy is not valid JSON: {error}") from None
+    if not isinstance(policy, dict):
+        raise invalid("The resource policy must be a JSON object")
+    if "Version" in policy and policy["Version"] not in POLICY_VERSIONS:
+        raise invalid(f"Unsupported policy Version {policy['Version']!r}")
+    statements = _as_list(policy.get("Statement"))
+    if not statements:
+        raise invalid("The resource policy has no Statement")
+    for index, statement in enumerate(statements):
+        where = f"Statement {index + 1}"
+        if not isinstance(statement, dict):
+            raise invalid(f"{where} is not a JSON object")
+        for unsupported in ("NotAction", "NotPrincipal", "NotResource"):
+            if unsupported in statement:
+                raise invalid(f"{where}: {unsupported} is not supported in a model policy")
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            raise invalid(f"{where}: Effect must be Allow or Deny")
+        actions = _as_list(statement.get("Action"))
+        wrong = [a for a in actions if str(a).lower() != IMPORT_ACTION.lower()]
+        if not actions or wrong:
+            raise invalid(f"{where}: the only action a model policy may name is "
+                          f"{IMPORT_ACTION} (found {wrong or 'none'})")
+        principal = statement.get("Principal")
+        candidates = (_as_list(principal.get("AWS")) if isinstance(principal, dict)
+                      else _as_list(principal))
+        if not candidates or not all(_PRINCIPAL.match(str(p)) for p in candidates):
+            raise invalid(f"{where}: Principal must name AWS accounts or IAM principals "
+                          f"(found {principal!r})")
+    return policy
+
+
+def store_policy(backend: Any, arn: str, text: str) -> str:
+    now = datetime.now(UTC)
+    current = backend.resource_policies.get(arn) or {}
+    revision = uuid.uuid4().hex
+    backend.resource_policies[arn] = {
+        "ResourcePolicy": text, "PolicyRevisionId": revision,
+        "CreationTime": current.get("CreationTime", now), "LastModifiedTime": now}
+    return revision
+
+
+def check_revision(backend: Any, arn: str, revision: str | None) -> None:
+    if revision is None:
+        return
+    current = (backend.resource_policies.get(arn) or {}).get("PolicyRevisionId")
+    if current is None:
+        raise invalid(f"PolicyRevisionId {revision} does not match: {arn} has no policy "
+                      "revision (omit PolicyRevisionId to create the first one)")
+    if revision != current:
+        raise invalid(f"PolicyRevisionId {revision} does not match the current policy "
+                      f"revision of {arn}; describe the policy again and retry")
+
+
+# --------------------------------------------------------------------------- import authorization
+
+def _principal_names_caller(principal: Any, caller: Caller) -> bool:
+    if principal == "*":
+        return True
+    candidates = _as_list(principal.get("AWS")) if isinstance(principal, dict) else _as_list(
+        principal)
+    for candidate in map(str, candidates):
+        if candidate in ("*", caller.account, f"arn:aws:iam::{caller.account}:root"):
+            return True
+        # A role stands only for itself (and its sessions), not for its account.
+        if candidate in (caller.role_arn, caller.session_arn):
+            return True
+    return False
+
+
+_CONDITION_OPERATORS = {
+    "StringEquals": lambda actual, wanted: actual == wanted,
+    "StringLike": fnmatch.fnmatchcase,
+    "ArnEquals": lambda actual, wanted: actual == wanted,
+    "ArnLike": fnmatch.fnmatchcase,
+}
+
+
+def _conditions_hold(conditions: Any, caller: Caller) -> bool:
+    """The few condition keys a model policy can sensibly use; anything else does not hold."""
+    if not conditions:
+        return True
+    context = {"aws:principalaccount": caller.account,
+               "aws:principalarn": caller.role_arn or caller.arn}
+    for operator, tests in dict(conditions).items():
+        negated = operator.replace("Not", "", 1) if "Not" in operator else None
+        compare = _CONDITION_OPERATORS.get(negated or operator)
+        if compare is None or not isinstance(tests, dict):
+            return False
+        for key, wanted in tests.items():
+            actual = context.get(str(key).lower())
+            if actual is None:
+                return False
+            matched = any(compare(actual, str(w)) for w in _as_list(wanted))
+            if matched == bool(negated):
+                return False
+    return True
+
+
+def _applies(statement: dict[str, Any], caller: Caller, arn: str) -> bool:
+    actions = [str(a).lower() for a in _as_list(statement.get("Action"))]
+    if not any(fnmatch.fnmatchcase(IMPORT_ACTION.lower(), a) for a in actions):
+        return False
+    resources = _as_list(statement.get("Resource"))
+    if resources and not any(fnmatch.fnmatchcase(arn, str(r)) for r in resources):
+        return False
+    return _principal_names_caller(statement.get("Principal"), caller) and _conditions_hold(
+        statement.get("Condition"), caller)
+
+
+def may_import(policy_text: str | None, caller: Caller, arn: str) -> bool:
+    """Cross-account: an Allow must name the caller and no Deny may (explicit Deny wins)."""
+    if not policy_text:
+        return False
+    try:
+        policy = json.loads(policy_text)
+    except ValueError:
+        return False
+    applying = [s for s in _statements(policy) if _applies(s, caller, arn)]
+    if any(s.get("Effect") == "Deny" for s in applying):
+        return False
+    return any(s.get("Effect") == "Allow" for s in applying)
