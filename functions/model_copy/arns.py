@@ -16,14 +16,16 @@ MODEL_TYPES = ("document-classifier", "entity-recognizer")
 # Comprehend's own constraint on model and version names (botocore's ComprehendArnName).
 NAME_PATTERN = r"[a-zA-Z0-9](-*[a-zA-Z0-9])*"
 NAME_MAX_LENGTH = 63
-ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+# Every pattern is used with `fullmatch` and ASCII classes: `re.match` with `$` accepts a
+# trailing newline ("name\n"), and a Unicode `\d` accepts digits of other scripts.
+ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
 
 _ARN = re.compile(
-    r"^arn:(?P<partition>aws(-[a-z]+)*):comprehend:(?P<region>[a-z]{2}(-[a-z]+)+-\d):"
-    r"(?P<account>\d{12}):(?P<model_type>[a-z-]+)/(?P<name>[^/]+)"
-    r"(/version/(?P<version>[^/]+))?$"
+    r"arn:(?P<partition>aws(-[a-z]+)*):comprehend:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]):"
+    r"(?P<account>[0-9]{12}):(?P<model_type>[a-z-]+)/(?P<name>[^/]+)"
+    r"(/version/(?P<version>[^/]+))?"
 )
-_NAME = re.compile(f"^{NAME_PATTERN}$")
+_NAME = re.compile(NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def validate_name(value: str, what: str) -> str:
         raise InvalidCopyRequest(
             f"{what} {value!r} is {len(value)} characters long; Comprehend allows "
             f"at most {NAME_MAX_LENGTH}")
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise InvalidCopyRequest(
             f"{what} {value!r} is not a valid Comprehend name: use letters, digits and "
             "single or repeated hyphens between them (pattern " + NAME_PATTERN + ")")
@@ -64,7 +66,7 @@ def validate_name(value: str, what: str) -> str:
 
 
 def validate_account(value: object, what: str = "account id") -> str:
-    if not isinstance(value, str) or not ACCOUNT_PATTERN.match(value):
+    if not isinstance(value, str) or not ACCOUNT_PATTERN.fullmatch(value):
         raise InvalidCopyRequest(f"{what} {value!r} is not a 12-digit AWS account id")
     return value
 
@@ -74,7 +76,7 @@ def parse_model_arn(value: object) -> ModelArn:
     if not isinstance(value, str) or not value:
         raise InvalidCopyRequest("sourceModelArn is missing: give the ARN of a Comprehend "
                                  "document classifier or entity recognizer (version)")
-    match = _ARN.match(value)
+    match = _ARN.fullmatch(value)
     if not match:
         raise InvalidCopyRequest(
             f"{value!r} is not a Comprehend model ARN; expected "

@@ -17,7 +17,7 @@ _alnum = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 names = st.lists(st.tuples(_alnum, st.integers(0, 2)), min_size=1, max_size=6).map(
     lambda parts: "".join(part + "-" * hyphens for part, hyphens in parts).rstrip("-")
 ).filter(lambda name: 0 < len(name) <= NAME_MAX_LENGTH)
-accounts = st.from_regex(r"\d{12}", fullmatch=True)
+accounts = st.from_regex(r"[0-9]{12}", fullmatch=True)
 regions = st.sampled_from(["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2",
                            "us-gov-west-1", "eu-central-2"])
 partitions = st.sampled_from(["aws", "aws-us-gov", "aws-cn"])
@@ -95,3 +95,48 @@ def test_name_of_exactly_the_maximum_length_is_accepted() -> None:
     name = "n" * NAME_MAX_LENGTH
     arn = parse_model_arn(f"arn:aws:comprehend:us-east-1:111111111111:entity-recognizer/{name}")
     assert arn.model_name == name
+
+
+# ------------------------------------------------------------------ whole-string matches
+# `re.match` with `$` accepts a trailing newline ("name\n"), and `\d` accepts any Unicode
+# digit: every check must cover the whole string, ASCII only.
+CONTROL_CHARACTERS = st.sampled_from(["\n", "\r", "\t", "\x00", "\x0b", "\x0c", "\x1b",
+                                      "\x7f", "\u2028", "\u0085"])
+
+
+@given(name=names, control=CONTROL_CHARACTERS, where=st.sampled_from(["end", "start", "middle"]))
+def test_names_with_a_control_character_are_refused(name: str, control: str,
+                                                    where: str) -> None:
+    from model_copy.arns import validate_name
+
+    bad = {"end": name + control, "start": control + name,
+           "middle": name[:1] + control + name[1:]}[where]
+    with pytest.raises(InvalidCopyRequest):
+        validate_name(bad, "targetModelName")
+    arn = f"arn:aws:comprehend:us-east-1:{SOURCE}:document-classifier/{bad}/version/v1"
+    with pytest.raises(InvalidCopyRequest):
+        parse_model_arn(arn)
+    with pytest.raises(InvalidCopyRequest):
+        parse_model_arn(f"arn:aws:comprehend:us-east-1:{SOURCE}:document-classifier/x"
+                        f"/version/{bad}")
+
+
+@given(account=accounts, control=CONTROL_CHARACTERS)
+def test_accounts_and_arns_with_a_control_character_are_refused(account: str,
+                                                                control: str) -> None:
+    from model_copy.arns import validate_account
+
+    with pytest.raises(InvalidCopyRequest):
+        validate_account(account + control)
+    with pytest.raises(InvalidCopyRequest):
+        parse_model_arn(VALID + control)
+
+
+@pytest.mark.parametrize("value", ["\u0661" * 12, "\uff11" * 12])  # Arabic-Indic, fullwidth
+def test_accounts_are_ascii_digits_only(value: str) -> None:
+    from model_copy.arns import validate_account
+
+    with pytest.raises(InvalidCopyRequest):
+        validate_account(value)
+    with pytest.raises(InvalidCopyRequest):
+        parse_model_arn(VALID.replace(SOURCE, value))
