@@ -8,13 +8,14 @@ so every fault in a document is reported as one.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from local_cloud.iam.evaluator import Principal, Request, evaluate, parse
+from local_cloud.iam.organization import org_id_of
 from local_cloud.services.comprehend.caller import Caller
 from local_cloud.services.comprehend.errors import invalid
 
@@ -93,71 +94,11 @@ def check_revision(backend: Any, arn: str, revision: str | None) -> None:
                       f"revision of {arn}; describe the policy again and retry")
 
 
-# --------------------------------------------------------------------------- import authorization
-
-def _principal_names_caller(principal: Any, caller: Caller) -> bool:
-    if principal == "*":
-        return True
-    candidates = _as_list(principal.get("AWS")) if isinstance(principal, dict) else _as_list(
-        principal)
-    for candidate in map(str, candidates):
-        if candidate in ("*", caller.account, f"arn:aws:iam::{caller.account}:root"):
-            return True
-        # A role stands only for itself (and its sessions), not for its account.
-        if candidate in (caller.role_arn, caller.session_arn):
-            return True
-    return False
-
-
-_CONDITION_OPERATORS = {
-    "StringEquals": lambda actual, wanted: actual == wanted,
-    "StringLike": fnmatch.fnmatchcase,
-    "ArnEquals": lambda actual, wanted: actual == wanted,
-    "ArnLike": fnmatch.fnmatchcase,
-}
-
-
-def _conditions_hold(conditions: Any, caller: Caller) -> bool:
-    """The few condition keys a model policy can sensibly use; anything else does not hold."""
-    if not conditions:
-        return True
-    context = {"aws:principalaccount": caller.account,
-               "aws:principalarn": caller.role_arn or caller.arn}
-    for operator, tests in dict(conditions).items():
-        negated = operator.replace("Not", "", 1) if "Not" in operator else None
-        compare = _CONDITION_OPERATORS.get(negated or operator)
-        if compare is None or not isinstance(tests, dict):
-            return False
-        for key, wanted in tests.items():
-            actual = context.get(str(key).lower())
-            if actual is None:
-                return False
-            matched = any(compare(actual, str(w)) for w in _as_list(wanted))
-            if matched == bool(negated):
-                return False
-    return True
-
-
-def _applies(statement: dict[str, Any], caller: Caller, arn: str) -> bool:
-    actions = [str(a).lower() for a in _as_list(statement.get("Action"))]
-    if not any(fnmatch.fnmatchcase(IMPORT_ACTION.lower(), a) for a in actions):
-        return False
-    resources = _as_list(statement.get("Resource"))
-    if resources and not any(fnmatch.fnmatchcase(arn, str(r)) for r in resources):
-        return False
-    return _principal_names_caller(statement.get("Principal"), caller) and _conditions_hold(
-        statement.get("Condition"), caller)
-
-
 def may_import(policy_text: str | None, caller: Caller, arn: str) -> bool:
-    """Cross-account: an Allow must name the caller and no Deny may (explicit Deny wins)."""
-    if not policy_text:
-        return False
-    try:
-        policy = json.loads(policy_text)
-    except ValueError:
-        return False
-    applying = [s for s in _statements(policy) if _applies(s, caller, arn)]
-    if any(s.get("Effect") == "Deny" for s in applying):
-        return False
-    return any(s.get("Effect") == "Allow" for s in applying)
+    """Whether the model's policy lets `caller` import it from another account, decided by the
+    local cloud's one evaluator (local_cloud.iam); the caller's own identity policies are
+    checked by local_cloud.iam.enforcement."""
+    principal = Principal(account=caller.account, arn=caller.arn, role_arn=caller.role_arn,
+                          org_id=org_id_of(caller.account))
+    return evaluate(principal, Request(IMPORT_ACTION, arn), [], parse(policy_text),
+                    identity_checked=False).allowed

@@ -18,7 +18,6 @@ Control routes (area `events`): configure, stats, recent, reset, wait_idle.
 from __future__ import annotations
 
 import copy
-import fnmatch
 import json
 import logging
 import threading
@@ -32,11 +31,13 @@ from typing import Any
 
 from local_cloud.core import control
 from local_cloud.core.accounts import REGION
+from local_cloud.iam import organization
+from local_cloud.iam.evaluator import Principal, Request, evaluate, parse
+from local_cloud.iam.organization import DEFAULT_ORG_ID, org_id_of
 
 log = logging.getLogger("local_cloud.services.eventbridge")
 
 PUT_EVENTS = "events:PutEvents"
-DEFAULT_ORG_ID = "o-modelcopylocal"
 # AWS's defaults for a rule target's RetryPolicy.
 DEFAULT_MAX_RETRY_ATTEMPTS = 185
 DEFAULT_MAX_EVENT_AGE_S = 86_400
@@ -156,106 +157,30 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _principal_matches(principal: Any, caller: Caller) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        candidates = _as_list(principal.get("AWS"))
-    else:
-        candidates = _as_list(principal)
-    for candidate in candidates:
-        text = str(candidate)
-        if text in ("*", caller.account):
-            return True
-        if text.startswith("arn:"):
-            try:
-                service, _, account, resource = _arn_parts(text)
-            except ValueError:
-                continue
-            if service != "iam" or not fnmatch.fnmatchcase(caller.account, account):
-                continue
-            # The account root (or moto's `*:root` from PutPermission Principal "*") stands
-            # for the whole account; a role stands only for itself.
-            if resource == "root" or (caller.role_arn and text == caller.role_arn):
-                return True
-    return False
+def _principal(caller: Caller) -> Principal:
+    """The caller as IAM sees it: a rule delivering with a RoleArn acts as that role."""
+    if caller.role_arn:
+        name = caller.role_arn.rsplit("/", 1)[-1]
+        return Principal(account=caller.account, role_arn=caller.role_arn,
+                         arn=f"arn:aws:sts::{caller.account}:assumed-role/{name}/events",
+                         org_id=org_id_of(caller.account))
+    return Principal.root(caller.account, org_id=org_id_of(caller.account))
 
 
-def _action_matches(actions: Any) -> bool:
-    return any(fnmatch.fnmatch(PUT_EVENTS.lower(), str(a).lower()) for a in _as_list(actions))
-
-
-def _resource_matches(resources: Any, bus_arn: str) -> bool:
-    if resources is None:
-        return True
-    return any(fnmatch.fnmatchcase(bus_arn, str(r)) for r in _as_list(resources))
-
-
-def _request_context(caller: Caller, event: dict[str, Any]) -> dict[str, str]:
-    config = _state.config
-    context = {"aws:principalaccount": caller.account,
-               "events:source": str(event.get("source", "")),
-               "events:detail-type": str(event.get("detail-type", ""))}
-    if caller.account not in config.accounts_outside_org:
-        context["aws:principalorgid"] = config.org_id
-    return context
-
-
-def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, str]) -> bool:
-    op = operator
-    set_qualifier = ""
-    if ":" in op:
-        set_qualifier, _, op = op.partition(":")
-    if_exists = op.endswith("IfExists")
-    op = op.removesuffix("IfExists")
-    actual = context.get(key.lower())
-    if op == "Null":
-        wants_null = str(_as_list(expected)[0]).lower() == "true"
-        return (actual is None) == wants_null
-    if actual is None:
-        # ForAllValues over an empty set is vacuously true, as in IAM.
-        return if_exists or set_qualifier == "ForAllValues"
-    values = [str(v) for v in _as_list(expected)]
-    negated = op.startswith("StringNot")
-    base = op.replace("StringNot", "String")
-    if base == "StringEquals":
-        hit = actual in values
-    elif base == "StringEqualsIgnoreCase":
-        hit = actual.lower() in (v.lower() for v in values)
-    elif base == "StringLike":
-        hit = any(fnmatch.fnmatchcase(actual, v) for v in values)
-    else:
-        log.warning("bus policy condition operator %s is not emulated: no match", operator)
-        return False
-    return not hit if negated else hit
-
-
-def _conditions_hold(conditions: dict[str, Any] | None, context: dict[str, str]) -> bool:
-    for operator, tests in (conditions or {}).items():
-        for key, expected in tests.items():
-            if not _condition_holds(operator, key, expected, context):
-                return False
-    return True
+def put_events_request(bus_arn: str, event: dict[str, Any]) -> Request:
+    """events:PutEvents of one event, with the condition keys EventBridge sets for it."""
+    return Request(PUT_EVENTS, bus_arn, {"events:source": str(event.get("source", "")),
+                                         "events:detail-type": str(event.get("detail-type", ""))})
 
 
 def bus_policy_allows(bus: Any, caller: Caller, event: dict[str, Any]) -> bool:
-    """Whether `caller` may put `event` on `bus` (a moto EventBus), as IAM evaluates it."""
+    """Whether the bus's policy lets `caller` put `event` on `bus` (a moto EventBus), decided
+    by the local cloud's one evaluator (local_cloud.iam). Same-account callers are decided by
+    their identity policies alone, which local_cloud.iam.enforcement checks."""
     if caller.account == bus.account_id:
         return True
-    policy = json.loads(bus.policy) if bus.policy else {"Statement": []}
-    context = _request_context(caller, event)
-    allowed = False
-    for statement in _as_list(policy.get("Statement")):
-        if not (_action_matches(statement.get("Action"))
-                and _principal_matches(statement.get("Principal"), caller)
-                and _resource_matches(statement.get("Resource"), bus.arn)
-                and _conditions_hold(statement.get("Condition"), context)):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False  # an explicit Deny wins over every Allow
-        if statement.get("Effect") == "Allow":
-            allowed = True
-    return allowed
+    return evaluate(_principal(caller), put_events_request(bus.arn, event), [],
+                    parse(bus.policy), identity_checked=False).allowed
 
 
 def _replace_policy(event_bus: Any, policy_text: str | dict[str, Any]) -> None:
@@ -655,6 +580,9 @@ def configure(**settings: Any) -> dict[str, Any]:
                 current.update(value)  # stubs accumulate, so tests can add their own
             else:
                 setattr(_state.config, key, value)
+        # The organization is IAM's (aws:PrincipalOrgID); this route is where tests set it.
+        organization.configure(org_id=_state.config.org_id,
+                               accounts_outside=list(_state.config.accounts_outside_org))
         return dict(_state.config.__dict__)
 
 
@@ -686,6 +614,7 @@ def reset() -> dict[str, Any]:
         _state.stats.clear()
         _state.recent.clear()
         _state.config = Config()
+    organization.reset()
     return {"reset": True}
 
 
