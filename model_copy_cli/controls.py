@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,11 +19,11 @@ from model_copy.errors import InvalidCopyRequest
 from model_copy.promotion import NothingToRollBack, Promotion, rollback
 
 from local_cloud.core.accounts import PROFILES, REGION
-from model_copy_cli import copy, local
+from model_copy_cli import copy, local, stacks
 from model_copy_cli.errors import CliError, UsageError
 from model_copy_cli.progress import readable_cause
 
-TARGET_BUS = "model-copy"
+TARGET_STACK = stacks.TARGET_STACK
 # Execution errors that mean "the request is wrong", reported like a usage error.
 REQUEST_ERRORS = frozenset({"InvalidCopyRequest", "SourceModelNotFound",
                             "SourceModelNotTrained", "TrainingWaitExpired"})
@@ -136,9 +137,18 @@ def check_model_name(model_name: str) -> str:
         raise UsageError(str(problem)) from None
 
 
-def roll_back(session: boto3.Session, model_name: str) -> Promotion:
+def target_bus_name(session: boto3.Session, stack: str = TARGET_STACK,
+                    local_state_dir: Path | None = None) -> str:
+    """The bus of the target stack, from its `EventBusArn` output (`EventBusName` may differ)."""
+    arn = stacks.read(session, stack, local_state_dir).output("EventBusArn", "target")
+    return arn.split("event-bus/", 1)[-1]  # arn:aws:events:<region>:<account>:event-bus/<name>
+
+
+def roll_back(session: boto3.Session, model_name: str, stack: str = TARGET_STACK,
+              local_state_dir: Path | None = None) -> Promotion:
+    bus = target_bus_name(session, stack, local_state_dir)
     try:
-        return rollback(session.client("ssm"), session.client("events"), TARGET_BUS,
+        return rollback(session.client("ssm"), session.client("events"), bus,
                         model_name, by=_caller(session))
     except NothingToRollBack as problem:
         raise CliError(str(problem)) from None

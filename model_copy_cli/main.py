@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
                                          "the default is that account's profile, e.g. target); "
                                          "refused when it acts in another account")
     roll.add_argument("--region", help="AWS Region")
+    roll.add_argument("--target-stack", default=controls.TARGET_STACK,
+                      help="the target side's stack in --account, whose EventBusArn output "
+                           f"names the bus announcements go to (default {controls.TARGET_STACK})")
     roll.add_argument("--cloud", choices=("auto", "local", "aws"), default="auto",
                       help="auto: the local cloud when it runs, else AWS (default)")
 
@@ -151,7 +154,9 @@ def _rollback(args: argparse.Namespace) -> int:
     controls.check_account(args.account, "--account")
     controls.check_model_name(args.model)
     session = controls.target_session(args.account, args.profile, args.region, args.cloud)
-    promotion = controls.roll_back(session, args.model)
+    cloud = local.running() if args.cloud in ("auto", "local") else None
+    promotion = controls.roll_back(session, args.model, args.target_stack,
+                                   cloud.state_dir if cloud else None)
     if args.json:
         report.emit_json({"account": args.account, "model": promotion.model_name,
                           "current": promotion.model_arn, "previous": promotion.previous_arn,
