@@ -42,26 +42,38 @@ def _is_conflict(error: ClientError, had_revision: bool) -> bool:
     return code in REVISION_CONFLICT_CODES and (had_revision or "revision" in message)
 
 
+def _write(comprehend: Any, arn: str, updated: policy.Policy,
+           revision: str | None) -> str | None:
+    """Write `updated` at `revision`; the new revision id, or None when the policy is gone.
+
+    Comprehend refuses a policy with no statement, so when nothing is left the policy is
+    deleted instead, at the revision we read (a concurrent writer's statement is not lost).
+    """
+    request: dict[str, Any] = {"ResourceArn": arn}
+    if revision:
+        request["PolicyRevisionId"] = revision
+    if not updated.get("Statement"):
+        call_with_retries(lambda: comprehend.delete_resource_policy(**request))
+        return None
+    request["ResourcePolicy"] = policy.render(updated)
+    response = call_with_retries(lambda: dict(comprehend.put_resource_policy(**request)))
+    return response.get("PolicyRevisionId")
+
+
 def _update(comprehend: Any, arn: str, account: str, merge: Any) -> ShareResult:
     for _ in range(MAX_CONFLICT_RETRIES):
         current, revision = _read_policy(comprehend, arn)
         updated, changed = merge(current)
         if not changed:
             return ShareResult(arn, account, False, revision)
-        request: dict[str, Any] = {"ResourceArn": arn, "ResourcePolicy": policy.render(updated)}
-        if revision:
-            request["PolicyRevisionId"] = revision
         try:
-            def put(request: dict[str, Any] = request) -> dict[str, Any]:
-                return dict(comprehend.put_resource_policy(**request))
-
-            response = call_with_retries(put)
+            new_revision = _write(comprehend, arn, updated, revision)
         except ClientError as error:
             if _is_conflict(error, revision is not None) and not is_retryable(error):
                 continue
             raise ShareFailed(f"could not write the resource policy of {arn}: "
                               f"{error_code(error)}: {error}") from error
-        return ShareResult(arn, account, True, response.get("PolicyRevisionId"))
+        return ShareResult(arn, account, True, new_revision)
     raise ShareFailed(f"the resource policy of {arn} kept changing under us "
                       f"({MAX_CONFLICT_RETRIES} attempts); try again")
 
@@ -73,6 +85,7 @@ def share_model_version(comprehend: Any, arn: str, account: str, principal_arn: 
 
 
 def unshare_model_version(comprehend: Any, arn: str, account: str) -> ShareResult:
-    """Remove our statement for `account` (after it imported), leaving everything else."""
+    """Remove our statement for `account` (after it imported), leaving everything else;
+    when ours was the only statement, the policy is deleted."""
     return _update(comprehend, arn, account,
                    lambda current: policy.revoke_import(current, account))

@@ -167,3 +167,13 @@ def revoking(local_cloud, deployed):
 
 def test_revoke_after_import_removes_only_our_statement(revoking, copier: Copier):
     assert _copy_with_a_foreign_statement(copier) == [FOREIGN_STATEMENT]
+
+
+def test_revoke_after_import_deletes_a_policy_that_held_only_ours(revoking, copier: Copier):
+    """Issue 13 item 1: ours is the only statement; revoking must not write an empty policy."""
+    arn = copier.create_classifier()
+    execution = copier.wait_execution(copier.start(manual_input(arn)))
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    comprehend = copier.source.client("comprehend")
+    with pytest.raises(comprehend.exceptions.ResourceNotFoundException):
+        comprehend.describe_resource_policy(ResourceArn=arn)

@@ -57,11 +57,33 @@ class FakeComprehend:
     def put_resource_policy(self, **request: Any) -> dict[str, Any]:
         self.calls.append(("put", request))
         self.before_put(request)
+        if not json.loads(request["ResourcePolicy"]).get("Statement"):
+            # Comprehend refuses a policy with no statement (seen on the local cloud, which
+            # is at least as strict); the only way to "empty" a policy is to delete it.
+            raise client_error("InvalidRequestException", "The resource policy has no Statement",
+                               "PutResourcePolicy")
         if request.get("PolicyRevisionId") != self.revision:
             raise client_error("InvalidRequestException",
                                f"PolicyRevisionId {request.get('PolicyRevisionId')} does not "
                                "match the current policy revision", "PutResourcePolicy")
         return {"PolicyRevisionId": self._write(request["ResourcePolicy"])}
+
+    def delete_resource_policy(self, **request: Any) -> dict[str, Any]:
+        self.calls.append(("delete", request))
+        self.before_put(request)
+        if self.policy is None:
+            raise client_error("ResourceNotFoundException", "no policy", "DeleteResourcePolicy")
+        if request.get("PolicyRevisionId", self.revision) != self.revision:
+            raise client_error("InvalidRequestException",
+                               f"PolicyRevisionId {request.get('PolicyRevisionId')} does not "
+                               "match the current policy revision", "DeleteResourcePolicy")
+        self.writes += 1
+        self.policy, self.revision = None, None
+        return {}
+
+    @property
+    def deletes(self) -> list[dict[str, Any]]:
+        return [request for name, request in self.calls if name == "delete"]
 
     @property
     def puts(self) -> list[dict[str, Any]]:
@@ -198,3 +220,33 @@ def test_unshare_removes_only_ours() -> None:
     assert comprehend.statements() == [FOREIGN]
     assert not unshare_model_version(comprehend, ARN, TARGET).changed
     assert len(comprehend.puts) == 2
+
+
+def test_revoking_the_only_statement_deletes_the_policy_at_its_revision() -> None:
+    """Issue 13 item 1: a policy with no statement is refused, so revoke alone deletes."""
+    comprehend = FakeComprehend()
+    shared = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    result = unshare_model_version(comprehend, ARN, TARGET)
+    assert result.changed and result.policy_revision_id is None
+    assert comprehend.deletes == [{"ResourceArn": ARN,
+                                   "PolicyRevisionId": shared.policy_revision_id}]
+    assert len(comprehend.puts) == 1  # the share; no empty policy was written
+    assert comprehend.policy is None
+    assert not unshare_model_version(comprehend, ARN, TARGET).changed
+
+
+def test_delete_that_loses_a_race_rereads_and_keeps_the_other_writers_statement() -> None:
+    comprehend = FakeComprehend()
+    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    ours_only = comprehend.policy
+
+    def other_writer_first(request: dict[str, Any]) -> None:
+        if not comprehend.deletes[1:] and "ResourcePolicy" not in request:
+            # between our read and our delete, someone adds a statement
+            statements = json.loads(ours_only or "{}")["Statement"]
+            comprehend._write(json.dumps({"Statement": [*statements, FOREIGN]}))
+
+    comprehend.before_put = other_writer_first
+    result = unshare_model_version(comprehend, ARN, TARGET)
+    assert result.changed
+    assert comprehend.statements() == [FOREIGN]

@@ -43,7 +43,9 @@ ACCEPTED_MANAGED_POLICIES = {
 # Comprehend actions each function's role may hold: what its code calls, nothing more.
 IMPORT_ACTIONS = {"comprehend:ImportModel", "comprehend:DescribeDocumentClassifier",
                   "comprehend:DescribeEntityRecognizer", "comprehend:TagResource"}
-SHARE_ACTIONS = {"comprehend:DescribeResourcePolicy", "comprehend:PutResourcePolicy"}
+# Delete: revoking the only statement deletes the policy (Comprehend refuses an empty one).
+SHARE_ACTIONS = {"comprehend:DescribeResourcePolicy", "comprehend:PutResourcePolicy",
+                 "comprehend:DeleteResourcePolicy"}
 COMPREHEND_ACTIONS_BY_FUNCTION = {
     "ImportModelFunction": IMPORT_ACTIONS,
     "ShareModelVersionFunction": SHARE_ACTIONS,
