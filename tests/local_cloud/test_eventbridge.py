@@ -404,12 +404,12 @@ def test_pattern_field_matches_inside_an_array_of_objects():
 
     from moto.events.models import EventPattern
 
-    from local_cloud.services import eventbridge
+    from local_cloud.services.eventbridge.patterns import flatten_event
 
     pattern = EventPattern.load(_json.dumps(
         {"detail": {"requestParameters": {"tags": {"key": ["model-copy:targets"]}}}}))
     original = EventPattern._flatten_dict
-    EventPattern._flatten_dict = staticmethod(eventbridge._flatten_event)
+    EventPattern._flatten_dict = staticmethod(flatten_event)
     try:
         tagged = {"detail": {"requestParameters": {"tags": [
             {"key": "team", "value": "nlp"}, {"key": "model-copy:targets", "value": "x"}]}}}
