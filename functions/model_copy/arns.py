@@ -73,9 +73,11 @@ def validate_account(value: object, what: str = "account id") -> str:
 
 def parse_model_arn(value: object) -> ModelArn:
     """Parse and validate; the error says which part is wrong."""
-    if not isinstance(value, str) or not value:
+    if value is None or value == "":
         raise InvalidCopyRequest("sourceModelArn is missing: give the ARN of a Comprehend "
                                  "document classifier or entity recognizer (version)")
+    if not isinstance(value, str):
+        raise InvalidCopyRequest(f"sourceModelArn must be a string, not {value!r}")
     match = _ARN.fullmatch(value)
     if not match:
         raise InvalidCopyRequest(

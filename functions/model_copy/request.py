@@ -43,10 +43,31 @@ class CopyPlan:
         return asdict(self)
 
 
+# The fields of a manual input and of a `Copy Model Requested` detail. Anything else is
+# refused: a misspelled `targetModelname` must not silently copy under the source name.
+REQUEST_FIELDS = ("sourceModelArn", "targetAccounts", "targetModelName", "targetVersionName",
+                  "dryRun")
+
+
 def _manual_fields(body: dict[str, Any]) -> tuple[Any, Any, Any, Any, Any]:
+    unknown = sorted(set(body) - set(REQUEST_FIELDS))
+    if unknown:
+        raise InvalidCopyRequest(
+            f"unknown field(s) {', '.join(repr(f) for f in unknown)} in the copy request; "
+            f"the known fields are {', '.join(REQUEST_FIELDS)}")
     return (body.get("sourceModelArn"), body.get("targetAccounts"),
             body.get("targetModelName"), body.get("targetVersionName"),
             body.get("dryRun", False))
+
+
+def _target_name(value: Any, what: str, default: str | None) -> str | None:
+    """A name given in the request, or the source's name when the field is absent (null)."""
+    if value is None:
+        return default
+    if not isinstance(value, str) or not value:
+        raise InvalidCopyRequest(f"{what} must be a non-empty string, not {value!r}; leave it "
+                                 "out to use the source's name")
+    return validate_name(value, what)
 
 
 def _accounts_from_tag(value: str, config: SourceConfig) -> list[str]:
@@ -131,9 +152,8 @@ def plan_copy(execution_input: Any, config: SourceConfig, correlation_id: str) -
     arn = parse_model_arn(arn_text)
     _check_source(arn, config)
     checked_accounts = _check_accounts(accounts, config)
-    name = validate_name(model_name, "targetModelName") if model_name else arn.model_name
-    version = (validate_name(version_name, "targetVersionName") if version_name
-               else arn.version_name)
+    name = str(_target_name(model_name, "targetModelName", arn.model_name))
+    version = _target_name(version_name, "targetVersionName", arn.version_name)
     targets = [
         CopyTarget(account=account, targetModelName=name, targetVersionName=version,
                    principal=(f"arn:{arn.partition}:iam::{account}:root"

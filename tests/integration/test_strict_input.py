@@ -61,3 +61,25 @@ def test_a_newline_in_a_shared_name_is_refused_by_the_target(copier: Copier, loc
     assert [r for r in seen if r["event"]["detail-type"] == "Model Import Failed"
             and r["event"]["detail"]["correlationId"] == detail["correlationId"]
             and r["event"]["detail"]["status"] == "REJECTED"]
+
+
+@pytest.mark.parametrize("execution_input", [[], ["x"], "copy please", 42, None])
+def test_non_object_input_ends_with_the_clear_invalid_request(copier: Copier, local_cloud,
+                                                              execution_input: Any):
+    """Non-object input (array, string, number, null) ends InvalidCopyRequest, not a TypeError."""
+    execution = _refused(copier, local_cloud, execution_input)
+    assert "must be a JSON object" in execution["cause"]
+
+
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"targetModelname": "renamed"}, "unknown field(s) 'targetModelname'"),
+    ({"targetModelName": ""}, "targetModelName must be a non-empty string"),
+    ({"targetModelName": False}, "targetModelName must be a non-empty string"),
+    ({"targetVersionName": 7}, "targetVersionName must be a non-empty string"),
+])
+def test_unknown_fields_and_bad_names_are_refused_not_ignored(copier: Copier, local_cloud,
+                                                              changes: dict[str, Any],
+                                                              named: str):
+    """A misspelled field or an empty/non-string name is refused, not silently ignored."""
+    execution = _refused(copier, local_cloud, {**manual_input(MODEL), **changes})
+    assert named in execution["cause"]

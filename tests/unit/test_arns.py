@@ -56,7 +56,7 @@ def test_in_account_keeps_type_and_region_and_renames() -> None:
 @pytest.mark.parametrize(("value", "names_the_problem"), [
     ("", "missing"),
     (None, "missing"),
-    (42, "missing"),
+    (42, "must be a string, not 42"),
     ("arn:aws:sagemaker:us-east-1:111111111111:document-classifier/x", "not a Comprehend model"),
     ("arn:aws:comprehend:us-east-1:11111111111:document-classifier/x", "not a Comprehend model"),
     ("arn:aws:comprehend:us-east-1:1111111111112:document-classifier/x",

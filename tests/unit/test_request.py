@@ -215,3 +215,42 @@ def test_dry_run_must_be_a_boolean():
     with pytest.raises(InvalidCopyRequest, match="dryRun must be true or false"):
         plan_copy({"sourceModelArn": ARN, "targetAccounts": [TARGET], "dryRun": "yes"},
                   CONFIG, "e")
+
+
+# ------------------------------------------------------------------ strict input (issue 14)
+@pytest.mark.parametrize(("execution_input", "message"), [
+    (manual(targetModelName=""), "targetModelName must be a non-empty string, not ''"),
+    (manual(targetModelName=False), "targetModelName must be a non-empty string, not False"),
+    (manual(targetVersionName=""), "targetVersionName must be a non-empty string, not ''"),
+    (manual(targetVersionName=3), "targetVersionName must be a non-empty string, not 3"),
+    (manual(targetModelName=["x"]), "targetModelName must be a non-empty string"),
+    (manual(sourceModelArn=42), "sourceModelArn must be a string, not 42"),
+    (manual(sourceModelArn=[ARN]), "sourceModelArn must be a string"),
+    (manual(targetAccounts={"a": TARGET}), "targetAccounts must be a non-empty list"),
+    (manual(dryRun=1), "dryRun must be true or false, not 1"),
+])
+def test_wrong_types_and_empty_names_are_refused(execution_input: Any, message: str) -> None:
+    with pytest.raises(InvalidCopyRequest) as raised:
+        plan_copy(execution_input, CONFIG, "e")
+    assert message in str(raised.value)
+
+
+def test_unknown_top_level_fields_are_refused_naming_them() -> None:
+    with pytest.raises(InvalidCopyRequest) as raised:
+        plan_copy(manual(targetModelname="renamed", dry_run=True), CONFIG, "e")
+    message = str(raised.value)
+    assert "unknown field(s) 'dry_run', 'targetModelname'" in message
+    assert "targetModelName" in message, "the known fields are listed"
+
+
+def test_unknown_fields_of_a_copy_model_requested_detail_are_refused() -> None:
+    event = sample("copy-model-requested.json")
+    event["detail"]["targetModelname"] = "renamed"
+    with pytest.raises(InvalidCopyRequest, match="unknown field\\(s\\) 'targetModelname'"):
+        plan_copy(event, CONFIG, "e")
+
+
+@pytest.mark.parametrize("execution_input", [[], [ARN], "copy please", 42, 4.2, True, None])
+def test_non_object_input_is_refused_like_other_bad_input(execution_input: Any) -> None:
+    with pytest.raises(InvalidCopyRequest, match="must be a JSON object"):
+        plan_copy(execution_input, CONFIG, "e")
