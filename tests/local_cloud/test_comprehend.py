@@ -10,118 +10,47 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LOCAL_ROLE
-
-ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data-access"
-TARGET_ROLE = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{LOCAL_ROLE}"  # what the target profile assumes
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
-FAST = {"submitted_s": 0.05, "training_s": 0.3, "import_s": 0.3, "stopping_s": 0.3,
-        "deleting_s": 0.2}
+from tests.local_cloud.comprehend_support import (
+    FAST,
+    NO_RETRIES,
+    ROLE,
+    TARGET_ROLE,
+    client_error,
+    create_classifier,
+    create_recognizer,
+    describe,
+    error_code,
+    fast_lifecycle,
+    import_policy,
+    new_name,
+    shared_model,
+    statuses_until,
+    wait_trained,
+)
 
 
 @pytest.fixture(autouse=True)
 def fast_models(local_cloud) -> Iterator[None]:
-    local_cloud.control("comprehend", "reset")
-    local_cloud.control("comprehend", "configure", **FAST)
-    yield
-    local_cloud.control("comprehend", "reset")
-
-
-def _name(prefix: str = "m") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def _classifier(session: boto3.Session, name: str, version: str | None = "v1",
-                **extra: Any) -> str:
-    request: dict[str, Any] = {
-        "DocumentClassifierName": name, "LanguageCode": "en", "DataAccessRoleArn": ROLE,
-        "InputDataConfig": {"S3Uri": "s3://training/docs.csv"}, **extra}
-    if version:
-        request["VersionName"] = version
-    return str(session.client("comprehend").create_document_classifier(
-        **request)["DocumentClassifierArn"])
-
-
-def _recognizer(session: boto3.Session, name: str, version: str = "v1") -> str:
-    return str(session.client("comprehend").create_entity_recognizer(
-        RecognizerName=name, VersionName=version, LanguageCode="en", DataAccessRoleArn=ROLE,
-        InputDataConfig={"EntityTypes": [{"Type": "PART"}],
-                         "Documents": {"S3Uri": "s3://training/docs"},
-                         "EntityList": {"S3Uri": "s3://training/list.csv"}},
-    )["EntityRecognizerArn"])
-
-
-def _describe(session: boto3.Session, arn: str) -> dict[str, Any]:
-    comprehend = session.client("comprehend")
-    if ":entity-recognizer/" in arn:
-        return comprehend.describe_entity_recognizer(
-            EntityRecognizerArn=arn)["EntityRecognizerProperties"]
-    return comprehend.describe_document_classifier(
-        DocumentClassifierArn=arn)["DocumentClassifierProperties"]
-
-
-def _statuses_until(session: boto3.Session, arn: str, final: set[str],
-                    timeout: float = 10.0) -> list[str]:
-    """Every distinct status seen while polling, ending with one of `final`."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = _describe(session, arn)["Status"]
-        if not seen or seen[-1] != status:
-            seen.append(status)
-        if status in final:
-            return seen
-        time.sleep(0.02)
-    raise AssertionError(f"{arn} never reached {final}; saw {seen}")
-
-
-def _trained(session: boto3.Session, arn: str) -> dict[str, Any]:
-    _statuses_until(session, arn, {"TRAINED"})
-    return _describe(session, arn)
-
-
-def _error(call: Callable[[], Any]) -> ClientError:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value
-
-
-def _code(call: Callable[[], Any]) -> str:
-    return str(_error(call).response["Error"]["Code"])
-
-
-def _policy(*principals: str, effect: str = "Allow", action: Any = "comprehend:ImportModel"
-            ) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": effect, "Action": action, "Resource": "*",
-        "Principal": {"AWS": list(principals)}}]})
-
-
-def _shared(source: boto3.Session, *principals: str) -> str:
-    arn = _classifier(source, _name("shared"))
-    _trained(source, arn)
-    source.client("comprehend").put_resource_policy(ResourceArn=arn,
-                                                    ResourcePolicy=_policy(*principals))
-    return arn
+    with fast_lifecycle(local_cloud):
+        yield
 
 
 # --- ARNs, validation, lookups -----------------------------------------------------------------
 
 def test_arns_have_the_real_format_and_match_botocore_patterns(source):
-    name = _name("clf")
-    classifier = _classifier(source, name, "v1")
-    recognizer = _recognizer(source, name, "v2")
-    unversioned = _classifier(source, _name("plain"), version=None)
+    name = new_name("clf")
+    classifier = create_classifier(source, name, "v1")
+    recognizer = create_recognizer(source, name, "v2")
+    unversioned = create_classifier(source, new_name("plain"), version=None)
 
     assert classifier == (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
                           f"document-classifier/{name}/version/v1")
@@ -137,37 +66,38 @@ def test_arns_have_the_real_format_and_match_botocore_patterns(source):
 
 @pytest.mark.parametrize("name", ["under_score", "-leading", "trailing-", "x" * 64, "sp ace"])
 def test_invalid_names_are_refused(source, name):
-    assert _code(lambda: _classifier(source, name)) == "ValidationException"
-    assert _code(lambda: _classifier(source, _name(), version=name)) == "ValidationException"
+    assert error_code(lambda: create_classifier(source, name)) == "ValidationException"
+    assert error_code(
+        lambda: create_classifier(source, new_name(), version=name)) == "ValidationException"
 
 
 def test_a_name_and_version_exist_once(source):
-    name = _name()
-    _classifier(source, name, "v1")
-    error = _error(lambda: _classifier(source, name, "v1"))
+    name = new_name()
+    create_classifier(source, name, "v1")
+    error = client_error(lambda: create_classifier(source, name, "v1"))
     assert error.response["Error"]["Code"] == "ResourceInUseException"
-    assert _classifier(source, name, "v2").endswith(f"{name}/version/v2")
+    assert create_classifier(source, name, "v2").endswith(f"{name}/version/v2")
 
 
 def test_unknown_models_are_not_found(source, target):
     missing = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
-               f"document-classifier/{_name()}/version/v1")
+               f"document-classifier/{new_name()}/version/v1")
     comprehend = source.client("comprehend")
     calls = [lambda: comprehend.describe_document_classifier(DocumentClassifierArn=missing),
              lambda: comprehend.delete_document_classifier(DocumentClassifierArn=missing),
              lambda: comprehend.stop_training_document_classifier(DocumentClassifierArn=missing),
              lambda: comprehend.put_resource_policy(ResourceArn=missing,
-                                                    ResourcePolicy=_policy(TARGET_ACCOUNT)),
+                                                    ResourcePolicy=import_policy(TARGET_ACCOUNT)),
              lambda: comprehend.describe_resource_policy(ResourceArn=missing),
              lambda: comprehend.list_tags_for_resource(ResourceArn=missing)]
-    assert [_code(call) for call in calls] == ["ResourceNotFoundException"] * len(calls)
+    assert [error_code(call) for call in calls] == ["ResourceNotFoundException"] * len(calls)
     # Another account's model is not visible either.
-    existing = _classifier(source, _name())
-    assert _code(lambda: _describe(target, existing)) == "ResourceNotFoundException"
+    existing = create_classifier(source, new_name())
+    assert error_code(lambda: describe(target, existing)) == "ResourceNotFoundException"
 
 
 def test_tags_are_recorded(source):
-    arn = _classifier(source, _name(), Tags=[{"Key": "team", "Value": "nlp"}])
+    arn = create_classifier(source, new_name(), Tags=[{"Key": "team", "Value": "nlp"}])
     tags = source.client("comprehend").list_tags_for_resource(ResourceArn=arn)["Tags"]
     assert tags == [{"Key": "team", "Value": "nlp"}]
 
@@ -175,12 +105,12 @@ def test_tags_are_recorded(source):
 # --- lifecycle ----------------------------------------------------------------------------------
 
 def test_classifier_goes_submitted_training_trained(source):
-    arn = _classifier(source, _name(), Mode="MULTI_LABEL", ModelKmsKeyId="alias/models")
+    arn = create_classifier(source, new_name(), Mode="MULTI_LABEL", ModelKmsKeyId="alias/models")
 
-    seen = _statuses_until(source, arn, {"TRAINED"})
+    seen = statuses_until(source, arn, {"TRAINED"})
 
     assert seen == ["SUBMITTED", "TRAINING", "TRAINED"] or seen == ["TRAINING", "TRAINED"]
-    props = _describe(source, arn)
+    props = describe(source, arn)
     assert props["VersionName"] == "v1" and props["LanguageCode"] == "en"
     assert props["Mode"] == "MULTI_LABEL" and props["ModelKmsKeyId"] == "alias/models"
     assert props["DataAccessRoleArn"] == ROLE
@@ -189,59 +119,60 @@ def test_classifier_goes_submitted_training_trained(source):
 
 
 def test_recognizer_is_not_trained_at_once(source):
-    arn = _recognizer(source, _name("rec"))
-    assert _describe(source, arn)["Status"] in ("SUBMITTED", "TRAINING")
-    assert _trained(source, arn)["RecognizerMetadata"]["EntityTypes"][0]["Type"] == "PART"
+    arn = create_recognizer(source, new_name("rec"))
+    assert describe(source, arn)["Status"] in ("SUBMITTED", "TRAINING")
+    assert wait_trained(source, arn)["RecognizerMetadata"]["EntityTypes"][0]["Type"] == "PART"
 
 
 def test_named_model_ends_in_error_with_its_message(local_cloud, source):
-    name = _name("doomed")
+    name = new_name("doomed")
     local_cloud.control("comprehend", "fail", model_name=name, message="No labels found")
-    arn = _classifier(source, name)
+    arn = create_classifier(source, name)
 
-    assert _statuses_until(source, arn, {"IN_ERROR", "TRAINED"})[-1] == "IN_ERROR"
-    assert _describe(source, arn)["Message"] == "No labels found"
+    assert statuses_until(source, arn, {"IN_ERROR", "TRAINED"})[-1] == "IN_ERROR"
+    assert describe(source, arn)["Message"] == "No labels found"
 
 
 def test_durations_per_model_name(local_cloud, source):
-    slow = _name("slow")
+    slow = new_name("slow")
     local_cloud.control("comprehend", "configure", models={slow: {"training_s": 30}})
-    quick_arn, slow_arn = _classifier(source, _name("quick")), _classifier(source, slow)
-    _trained(source, quick_arn)
-    assert _describe(source, slow_arn)["Status"] == "TRAINING"
+    quick_arn = create_classifier(source, new_name("quick"))
+    slow_arn = create_classifier(source, slow)
+    wait_trained(source, quick_arn)
+    assert describe(source, slow_arn)["Status"] == "TRAINING"
 
 
 def test_stop_training_ends_stopped(local_cloud, source):
-    name = _name("stop")
+    name = new_name("stop")
     local_cloud.control("comprehend", "configure", models={name: {"training_s": 30}})
-    arn = _classifier(source, name)
+    arn = create_classifier(source, name)
     source.client("comprehend").stop_training_document_classifier(DocumentClassifierArn=arn)
 
-    assert _statuses_until(source, arn, {"STOPPED"}) == ["STOP_REQUESTED", "STOPPED"]
+    assert statuses_until(source, arn, {"STOPPED"}) == ["STOP_REQUESTED", "STOPPED"]
 
 
 def test_delete_only_in_a_terminal_state_and_then_gone(source):
     comprehend = source.client("comprehend")
-    arn = _classifier(source, _name())
-    assert _code(lambda: comprehend.delete_document_classifier(
+    arn = create_classifier(source, new_name())
+    assert error_code(lambda: comprehend.delete_document_classifier(
         DocumentClassifierArn=arn)) == "ResourceInUseException"
-    _trained(source, arn)
-    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT))
+    wait_trained(source, arn)
+    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT))
 
     comprehend.delete_document_classifier(DocumentClassifierArn=arn)
 
-    assert _describe(source, arn)["Status"] == "DELETING"
+    assert describe(source, arn)["Status"] == "DELETING"
     time.sleep(FAST["deleting_s"] + 0.1)
-    assert _code(lambda: _describe(source, arn)) == "ResourceNotFoundException"
-    assert _code(lambda: comprehend.describe_resource_policy(
+    assert error_code(lambda: describe(source, arn)) == "ResourceNotFoundException"
+    assert error_code(lambda: comprehend.describe_resource_policy(
         ResourceArn=arn)) == "ResourceNotFoundException"
 
 
 def test_list_filters_by_name_and_status(source):
-    name = _name("listed")
-    first = _classifier(source, name, "v1")
-    _trained(source, first)
-    _classifier(source, name, "v2")
+    name = new_name("listed")
+    first = create_classifier(source, name, "v1")
+    wait_trained(source, first)
+    create_classifier(source, name, "v2")
     listed = source.client("comprehend").list_document_classifiers(
         Filter={"DocumentClassifierName": name})["DocumentClassifierPropertiesList"]
     assert sorted(p["VersionName"] for p in listed) == ["v1", "v2"]
@@ -255,32 +186,32 @@ def test_list_filters_by_name_and_status(source):
 @pytest.mark.parametrize("policy", [
     "not json",
     json.dumps({"Statement": []}),
-    _policy(TARGET_ACCOUNT, action="comprehend:*"),
-    _policy(TARGET_ACCOUNT,
+    import_policy(TARGET_ACCOUNT, action="comprehend:*"),
+    import_policy(TARGET_ACCOUNT,
             action=["comprehend:ImportModel", "comprehend:DescribeDocumentClassifier"]),
     json.dumps({"Statement": [{"Effect": "Allow", "Action": "comprehend:ImportModel"}]}),
-    _policy("not-a-principal"),
+    import_policy("not-a-principal"),
 ])
 def test_invalid_policies_are_refused(source, policy):
-    arn = _classifier(source, _name())
-    error = _error(lambda: source.client("comprehend").put_resource_policy(
+    arn = create_classifier(source, new_name())
+    error = client_error(lambda: source.client("comprehend").put_resource_policy(
         ResourceArn=arn, ResourcePolicy=policy))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
 
 
 def test_policy_revisions_are_checked(source):
     comprehend = source.client("comprehend")
-    arn = _classifier(source, _name())
+    arn = create_classifier(source, new_name())
     first = comprehend.put_resource_policy(ResourceArn=arn,
-                                           ResourcePolicy=_policy(TARGET_ACCOUNT))
+                                           ResourcePolicy=import_policy(TARGET_ACCOUNT))
     first_revision = first["PolicyRevisionId"]
     assert re.fullmatch("[0-9A-Fa-f]+", first_revision)
 
     second = comprehend.put_resource_policy(
-        ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT),
+        ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT),
         PolicyRevisionId=first_revision)["PolicyRevisionId"]
-    stale = _error(lambda: comprehend.put_resource_policy(
-        ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT),
+    stale = client_error(lambda: comprehend.put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT),
         PolicyRevisionId=first_revision))
 
     assert second != first_revision
@@ -289,19 +220,19 @@ def test_policy_revisions_are_checked(source):
     described = comprehend.describe_resource_policy(ResourceArn=arn)
     assert described["PolicyRevisionId"] == second
     assert json.loads(described["ResourcePolicy"]) == json.loads(
-        _policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT))
+        import_policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT))
     assert described["CreationTime"] <= described["LastModifiedTime"]
-    assert _code(lambda: comprehend.delete_resource_policy(
+    assert error_code(lambda: comprehend.delete_resource_policy(
         ResourceArn=arn, PolicyRevisionId=first_revision)) == "InvalidRequestException"
     comprehend.delete_resource_policy(ResourceArn=arn, PolicyRevisionId=second)
-    assert _code(lambda: comprehend.describe_resource_policy(
+    assert error_code(lambda: comprehend.describe_resource_policy(
         ResourceArn=arn)) == "ResourceNotFoundException"
 
 
 def test_first_policy_with_a_revision_id_is_refused(source):
-    arn = _classifier(source, _name())
-    assert _code(lambda: source.client("comprehend").put_resource_policy(
-        ResourceArn=arn, ResourcePolicy=_policy(TARGET_ACCOUNT),
+    arn = create_classifier(source, new_name())
+    assert error_code(lambda: source.client("comprehend").put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT),
         PolicyRevisionId="abc123")) == "InvalidRequestException"
 
 
@@ -310,17 +241,17 @@ def test_first_policy_with_a_revision_id_is_refused(source):
 @pytest.mark.parametrize("principal", [TARGET_ACCOUNT, f"arn:aws:iam::{TARGET_ACCOUNT}:root",
                                        TARGET_ROLE])
 def test_import_allowed_for_the_account_or_its_exact_role(source, target, principal):
-    source_arn = _shared(source, principal)
-    new_name = _name("copy")
+    source_arn = shared_model(source, principal)
+    copy_name = new_name("copy")
 
     copy_arn = target.client("comprehend").import_model(
-        SourceModelArn=source_arn, ModelName=new_name, VersionName="v1",
+        SourceModelArn=source_arn, ModelName=copy_name, VersionName="v1",
         Tags=[{"Key": "copied", "Value": "yes"}])["ModelArn"]
 
     assert copy_arn == (f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:"
-                        f"document-classifier/{new_name}/version/v1")
-    assert _describe(target, copy_arn)["Status"] in ("SUBMITTED", "TRAINING")
-    props = _trained(target, copy_arn)
+                        f"document-classifier/{copy_name}/version/v1")
+    assert describe(target, copy_arn)["Status"] in ("SUBMITTED", "TRAINING")
+    props = wait_trained(target, copy_arn)
     assert props["SourceModelArn"] == source_arn
     assert props["LanguageCode"] == "en"
     assert target.client("comprehend").list_tags_for_resource(
@@ -328,7 +259,7 @@ def test_import_allowed_for_the_account_or_its_exact_role(source, target, princi
 
 
 def test_import_name_defaults_to_the_source_name(source, target):
-    source_arn = _shared(source, TARGET_ACCOUNT)
+    source_arn = shared_model(source, TARGET_ACCOUNT)
     copy_arn = target.client("comprehend").import_model(SourceModelArn=source_arn)["ModelArn"]
     source_name = source_arn.split("/")[1]
     assert copy_arn == (f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:"
@@ -340,92 +271,93 @@ def test_import_name_defaults_to_the_source_name(source, target):
     (f"arn:aws:iam::{TARGET_ACCOUNT}:role/someone-else",),  # another role of the account
 ])
 def test_import_refused_when_the_policy_does_not_name_the_caller(source, target, principals):
-    source_arn = _shared(source, *principals)
-    error = _error(lambda: target.client("comprehend").import_model(SourceModelArn=source_arn))
+    source_arn = shared_model(source, *principals)
+    error = client_error(
+        lambda: target.client("comprehend").import_model(SourceModelArn=source_arn))
     assert error.response["Error"]["Code"] == "AccessDeniedException"
     assert "comprehend:ImportModel" in error.response["Error"]["Message"]
 
 
 def test_import_refused_for_an_outsider_and_without_policy(source, target, outsider):
-    shared = _shared(source, TARGET_ACCOUNT)
-    unshared = _classifier(source, _name())
-    _trained(source, unshared)
+    shared = shared_model(source, TARGET_ACCOUNT)
+    unshared = create_classifier(source, new_name())
+    wait_trained(source, unshared)
 
-    assert _code(lambda: outsider.client("comprehend").import_model(
+    assert error_code(lambda: outsider.client("comprehend").import_model(
         SourceModelArn=shared)) == "AccessDeniedException"
-    assert _code(lambda: target.client("comprehend").import_model(
+    assert error_code(lambda: target.client("comprehend").import_model(
         SourceModelArn=unshared)) == "AccessDeniedException"
 
 
 def test_an_explicit_deny_wins(source, target):
-    arn = _shared(source, TARGET_ACCOUNT)
-    policy = json.loads(_policy(TARGET_ACCOUNT))
+    arn = shared_model(source, TARGET_ACCOUNT)
+    policy = json.loads(import_policy(TARGET_ACCOUNT))
     policy["Statement"].append({"Effect": "Deny", "Action": "comprehend:ImportModel",
                                 "Principal": {"AWS": TARGET_ROLE}, "Resource": "*"})
     source.client("comprehend").put_resource_policy(ResourceArn=arn,
                                                     ResourcePolicy=json.dumps(policy))
-    assert _code(lambda: target.client("comprehend").import_model(
+    assert error_code(lambda: target.client("comprehend").import_model(
         SourceModelArn=arn)) == "AccessDeniedException"
 
 
 def test_same_account_import_needs_no_policy(source):
-    arn = _classifier(source, _name())
-    _trained(source, arn)
-    copy = source.client("comprehend").import_model(SourceModelArn=arn, ModelName=_name("own"))
-    assert _trained(source, copy["ModelArn"])["SourceModelArn"] == arn
+    arn = create_classifier(source, new_name())
+    wait_trained(source, arn)
+    copy = source.client("comprehend").import_model(SourceModelArn=arn, ModelName=new_name("own"))
+    assert wait_trained(source, copy["ModelArn"])["SourceModelArn"] == arn
 
 
 def test_import_of_an_untrained_model_is_refused(local_cloud, source, target):
-    name = _name("training")
+    name = new_name("training")
     local_cloud.control("comprehend", "configure", models={name: {"training_s": 30}})
-    arn = _classifier(source, name)
+    arn = create_classifier(source, name)
     source.client("comprehend").put_resource_policy(ResourceArn=arn,
-                                                    ResourcePolicy=_policy(TARGET_ACCOUNT))
-    error = _error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
+                                                    ResourcePolicy=import_policy(TARGET_ACCOUNT))
+    error = client_error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
     assert "only a TRAINED" in error.response["Error"]["Message"]
 
 
 def test_import_name_clash_is_resource_in_use(source, target):
-    arn = _shared(source, TARGET_ACCOUNT)
+    arn = shared_model(source, TARGET_ACCOUNT)
     comprehend = target.client("comprehend")
-    name = _name("clash")
+    name = new_name("clash")
     comprehend.import_model(SourceModelArn=arn, ModelName=name, VersionName="v1")
-    assert _code(lambda: comprehend.import_model(
+    assert error_code(lambda: comprehend.import_model(
         SourceModelArn=arn, ModelName=name, VersionName="v1")) == "ResourceInUseException"
 
 
 def test_import_from_another_region_is_refused(source, target):
-    arn = _shared(source, TARGET_ACCOUNT).replace(REGION, "eu-west-1")
-    error = _error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
+    arn = shared_model(source, TARGET_ACCOUNT).replace(REGION, "eu-west-1")
+    error = client_error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
     assert "Region" in error.response["Error"]["Message"]
 
 
 def test_import_of_a_missing_model_is_not_found(target):
     missing = f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/gone/version/v1"
-    assert _code(lambda: target.client("comprehend").import_model(
+    assert error_code(lambda: target.client("comprehend").import_model(
         SourceModelArn=missing)) == "ResourceNotFoundException"
 
 
 def test_import_can_end_in_error(local_cloud, source, target):
-    arn = _shared(source, TARGET_ACCOUNT)
-    copy_name = _name("badcopy")
+    arn = shared_model(source, TARGET_ACCOUNT)
+    copy_name = new_name("badcopy")
     local_cloud.control("comprehend", "fail", model_name=copy_name, message="KMS key disabled",
                         on="import")
     copy = target.client("comprehend").import_model(SourceModelArn=arn, ModelName=copy_name)
-    assert _statuses_until(target, copy["ModelArn"], {"IN_ERROR", "TRAINED"})[-1] == "IN_ERROR"
-    assert _describe(target, copy["ModelArn"])["Message"] == "KMS key disabled"
+    assert statuses_until(target, copy["ModelArn"], {"IN_ERROR", "TRAINED"})[-1] == "IN_ERROR"
+    assert describe(target, copy["ModelArn"])["Message"] == "KMS key disabled"
 
 
 def test_recognizer_import(source, target):
-    arn = _recognizer(source, _name("rec"))
-    _trained(source, arn)
+    arn = create_recognizer(source, new_name("rec"))
+    wait_trained(source, arn)
     source.client("comprehend").put_resource_policy(ResourceArn=arn,
-                                                    ResourcePolicy=_policy(TARGET_ROLE))
+                                                    ResourcePolicy=import_policy(TARGET_ROLE))
     copy = target.client("comprehend").import_model(SourceModelArn=arn)["ModelArn"]
     assert ":entity-recognizer/" in copy
-    assert _trained(target, copy)["SourceModelArn"] == arn
+    assert wait_trained(target, copy)["SourceModelArn"] == arn
 
 
 # --- throttling and counters --------------------------------------------------------------------
@@ -433,7 +365,7 @@ def test_recognizer_import(source, target):
 def test_throttling_at_rate_one_and_zero(local_cloud, source):
     comprehend = source.client("comprehend", config=NO_RETRIES)
     local_cloud.control("comprehend", "configure", throttle_probability=1.0)
-    error = _error(lambda: comprehend.list_document_classifiers())
+    error = client_error(lambda: comprehend.list_document_classifiers())
     assert error.response["Error"]["Code"] == "TooManyRequestsException"
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
@@ -448,10 +380,10 @@ def test_throttling_at_rate_one_and_zero(local_cloud, source):
 def test_throttling_limited_to_operations_and_accounts(local_cloud, source, target):
     local_cloud.control("comprehend", "configure", throttle_probability=1.0,
                         throttle_operations=["ImportModel"], throttle_accounts=[TARGET_ACCOUNT])
-    arn = _classifier(source, _name())  # other operations pass
-    assert _code(lambda: source.client("comprehend", config=NO_RETRIES).import_model(
+    arn = create_classifier(source, new_name())  # other operations pass
+    assert error_code(lambda: source.client("comprehend", config=NO_RETRIES).import_model(
         SourceModelArn=arn)) != "TooManyRequestsException"
-    assert _code(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
+    assert error_code(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
         SourceModelArn=arn)) == "TooManyRequestsException"
 
 
@@ -460,7 +392,7 @@ def test_max_calls_per_second(local_cloud, source):
     comprehend = source.client("comprehend", config=NO_RETRIES)
     comprehend.list_document_classifiers()
     comprehend.list_document_classifiers()
-    assert _code(comprehend.list_document_classifiers) == "TooManyRequestsException"
+    assert error_code(comprehend.list_document_classifiers) == "TooManyRequestsException"
     comprehend.list_entity_recognizers()  # each operation has its own budget
     time.sleep(0.6)
     comprehend.list_document_classifiers()  # the bucket refilled
@@ -478,9 +410,9 @@ def test_botocore_retries_throttled_calls(local_cloud, source):
 
 
 def test_counters_per_account_and_operation(local_cloud, source, target):
-    arn = _shared(source, TARGET_ACCOUNT)
+    arn = shared_model(source, TARGET_ACCOUNT)
     target.client("comprehend").import_model(SourceModelArn=arn)
-    _error(lambda: source.client("comprehend").import_model(
+    client_error(lambda: source.client("comprehend").import_model(
         SourceModelArn=arn.replace("/version/v1", "/version/v9")))
 
     counted = local_cloud.control("comprehend", "stats")["accounts"]
@@ -494,8 +426,8 @@ def test_counters_per_account_and_operation(local_cloud, source, target):
 
 
 def test_refused_imports_are_counted(local_cloud, source, outsider):
-    arn = _shared(source, TARGET_ACCOUNT)
-    _error(lambda: outsider.client("comprehend").import_model(SourceModelArn=arn))
+    arn = shared_model(source, TARGET_ACCOUNT)
+    client_error(lambda: outsider.client("comprehend").import_model(SourceModelArn=arn))
     counted = local_cloud.control("comprehend", "stats", account=OUTSIDER_ACCOUNT)["accounts"]
     assert counted[OUTSIDER_ACCOUNT]["imports_refused"] == 1
 
@@ -509,10 +441,10 @@ def test_control_routes_refuse_unknown_settings(local_cloud):
 
 def _queue_on_default_bus(session: boto3.Session, pattern: dict[str, Any]) -> str:
     sqs, events = session.client("sqs"), session.client("events")
-    url = sqs.create_queue(QueueName=_name("trail"))["QueueUrl"]
+    url = sqs.create_queue(QueueName=new_name("trail"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(
         QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = _name("rule")
+    rule = new_name("rule")
     events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
     return str(url)
@@ -533,8 +465,8 @@ def test_import_puts_a_cloudtrail_event_on_the_default_bus(source, target):
     url = _queue_on_default_bus(target, {
         "source": ["aws.comprehend"], "detail-type": ["AWS API Call via CloudTrail"],
         "detail": {"eventName": ["ImportModel"]}})
-    arn = _shared(source, TARGET_ACCOUNT)
-    copy_name = _name("evt")
+    arn = shared_model(source, TARGET_ACCOUNT)
+    copy_name = new_name("evt")
 
     copy_arn = target.client("comprehend").import_model(
         SourceModelArn=arn, ModelName=copy_name, Tags=[{"Key": "k", "Value": "v"}])["ModelArn"]
@@ -555,8 +487,8 @@ def test_import_puts_a_cloudtrail_event_on_the_default_bus(source, target):
 def test_create_puts_a_cloudtrail_event(source):
     url = _queue_on_default_bus(source, {"source": ["aws.comprehend"],
                                          "detail": {"eventName": ["CreateDocumentClassifier"]}})
-    name = _name("evt")
-    arn = _classifier(source, name)
+    name = new_name("evt")
+    arn = create_classifier(source, name)
     (event,) = _received(source, url)
     assert event["detail"]["requestParameters"]["documentClassifierName"] == name
     assert event["detail"]["requestParameters"]["versionName"] == "v1"
@@ -604,7 +536,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_done_when_scenario_with_the_profiles(local_cloud):
-    name = _name("done")
+    name = new_name("done")
     result = subprocess.run([sys.executable, "-c", SCRIPT, name], capture_output=True,
                             text=True, timeout=60, env=dict(os.environ), check=False)
     assert result.returncode == 0, result.stderr
@@ -616,11 +548,11 @@ def test_done_when_scenario_with_the_profiles(local_cloud):
 
 def test_stop_requested_too_late_ends_trained(local_cloud, source):
     local_cloud.control("comprehend", "configure", stopping_s=30)
-    arn = _classifier(source, _name("late"))
-    _statuses_until(source, arn, {"TRAINING"})
+    arn = create_classifier(source, new_name("late"))
+    statuses_until(source, arn, {"TRAINING"})
     source.client("comprehend").stop_training_document_classifier(DocumentClassifierArn=arn)
 
-    assert _statuses_until(source, arn, {"TRAINED", "STOPPED"}) == ["STOP_REQUESTED", "TRAINED"]
+    assert statuses_until(source, arn, {"TRAINED", "STOPPED"}) == ["STOP_REQUESTED", "TRAINED"]
 
 
 def test_a_failing_event_bus_never_fails_the_api_call(monkeypatch):
@@ -646,9 +578,10 @@ def test_policy_evaluation_of_roles_and_conditions():
         "Effect": "Allow", "Action": "comprehend:ImportModel", "Principal": "*",
         "Condition": {"StringEquals": {"aws:PrincipalAccount": TARGET_ACCOUNT}}}]})
 
-    assert may_import(_policy(TARGET_ROLE), role, arn)
-    assert not may_import(_policy(TARGET_ROLE), root, arn)  # a role does not stand for its account
-    assert may_import(_policy(TARGET_ACCOUNT), role, arn)  # the account stands for its roles
+    assert may_import(import_policy(TARGET_ROLE), role, arn)
+    # a role does not stand for its account
+    assert not may_import(import_policy(TARGET_ROLE), root, arn)
+    assert may_import(import_policy(TARGET_ACCOUNT), role, arn)  # the account stands for its roles
     assert may_import(conditional, root, arn)
     assert not may_import(conditional, Caller(account=OUTSIDER_ACCOUNT), arn)
     assert not may_import(None, role, arn)
