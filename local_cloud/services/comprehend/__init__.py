@@ -7,9 +7,11 @@ Comprehend call also goes through `accounted_call_action` (counting and throttli
 
 What AWS does, and so do we:
 - ARNs `arn:aws:comprehend:{region}:{account}:document-classifier/{name}[/version/{version}]`
-  (entity-recognizer likewise). Names and versions: `^[a-zA-Z0-9](-*[a-zA-Z0-9])*$`, at most 63
-  characters, else ValidationException. Same name+version twice: ResourceInUseException.
-  Unknown ARN: ResourceNotFoundException (Describe, Delete, StopTraining, policies, tags).
+  (entity-recognizer likewise). Every field with a pattern in the API model (names, versions,
+  model ARNs, PolicyRevisionId, ImportModel's DataAccessRoleArn, KMS key ids) is matched whole,
+  so a trailing newline is refused: ValidationException in AWS's wording. Same name+version
+  twice: ResourceInUseException. Unknown ARN: ResourceNotFoundException with moto's message
+  (Describe, Delete, StopTraining, policies, tags).
 - Status follows the clock from SubmitTime: SUBMITTED (submitted_s) -> TRAINING (training_s, or
   import_s for an imported copy) -> TRAINED, or IN_ERROR/TRAINED_WITH_WARNING with a Message when
   `comprehend/fail` names the model. Nothing runs in the background; the timings are fixed when
@@ -18,9 +20,9 @@ What AWS does, and so do we:
 - Delete: only a model in a terminal state (TRAINED, TRAINED_WITH_WARNING, IN_ERROR, STOPPED)
   and not used by an endpoint, else ResourceInUseException; it is DELETING for deleting_s, then
   gone. AWS documents no restriction for a model with a resource policy: the policy goes with it.
-- Resource policies: the model must exist; the policy must be JSON whose statements have
-  Effect, Principal and only the action `comprehend:ImportModel`, else InvalidRequestException
-  (the only client error PutResourcePolicy declares). PolicyRevisionId: a write or delete naming
+- Resource policies: the model must exist; the policy must be JSON with at least one statement,
+  each with Effect, Principal and only the action `comprehend:ImportModel`, else
+  InvalidRequestException (the only client error PutResourcePolicy declares). PolicyRevisionId: a write or delete naming
   a revision that is not the current one is refused (InvalidRequestException, "revision" in the
   message); each write gets a new hex revision id. ModelPolicy on Create* is attached likewise.
 - ImportModel: the source must be in the caller's Region (else InvalidRequestException), exist,

@@ -9,8 +9,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from local_cloud.services.comprehend.errors import error, invalid, not_found
-from local_cloud.services.comprehend.models import CLASSIFIER, CustomModel, ModelArn
+from local_cloud.services.comprehend.errors import (
+    DOCUMENT_CLASSIFIER_ARN,
+    ENTITY_RECOGNIZER_ARN,
+    MODEL_ARN,
+    check,
+    error,
+    not_found,
+)
+from local_cloud.services.comprehend.models import CLASSIFIER, RECOGNIZER, CustomModel, ModelArn
 from local_cloud.services.comprehend.policies import parse_policy, store_policy
 
 
@@ -28,14 +35,24 @@ def purge_deleted(backend: Any) -> None:
                 backend.tagger.delete_all_tags_for_resource(arn)
 
 
-def find(backend: Any, arn: str | None, kind: str | None = None) -> CustomModel:
+_ARN_FIELDS = {CLASSIFIER: ("documentClassifierArn", DOCUMENT_CLASSIFIER_ARN),
+               RECOGNIZER: ("entityRecognizerArn", ENTITY_RECOGNIZER_ARN),
+               None: ("resourceArn", MODEL_ARN)}
+
+
+def find(backend: Any, arn: str | None, kind: str | None = None,
+         field_name: str | None = None) -> CustomModel:
+    """The model `arn` names; a malformed ARN is a ValidationException naming `field_name`
+    (by default the field the operation for `kind` has), a missing model ResourceNotFound."""
+    default_field, constraint = _ARN_FIELDS[kind]
+    check(arn, field_name or default_field, constraint)
     parsed = ModelArn.parse(arn)
-    if parsed is None or (kind and parsed.kind != kind):
-        raise invalid(f"The ARN {arn!r} is not a valid {kind or 'custom model'} ARN")
+    if parsed is None:  # the constraint holds, so only a partition our parser lacks gets here
+        raise not_found()
     purge_deleted(backend)
     model = models_of(backend, parsed.kind).get(str(arn))
     if not isinstance(model, CustomModel):
-        raise not_found(str(arn))
+        raise not_found()
     return model
 
 

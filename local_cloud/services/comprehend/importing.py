@@ -12,7 +12,16 @@ from typing import Any
 from local_cloud.services.comprehend.caller import current_caller
 from local_cloud.services.comprehend.catalog import add, backend_of, find
 from local_cloud.services.comprehend.cloudtrail import announce
-from local_cloud.services.comprehend.errors import check_name, error, invalid
+from local_cloud.services.comprehend.errors import (
+    IAM_ROLE_ARN,
+    KMS_KEY_ID,
+    MODEL_ARN,
+    check,
+    check_name,
+    error,
+    invalid,
+    not_found,
+)
 from local_cloud.services.comprehend.models import (
     RECOGNIZER,
     TRAINED_STATES,
@@ -29,12 +38,14 @@ def import_model(self: Any, source_model_arn: str, model_name: str | None = None
                  data_access_role_arn: str | None = None,
                  tags: list[dict[str, str]] | None = None) -> str:
     caller = current_caller(self.account_id)
-    source_ref = ModelArn.parse(source_model_arn)
-    if source_ref is None:
-        raise invalid(f"SourceModelArn {source_model_arn!r} is not a document classifier or "
-                      "entity recognizer ARN")
+    check(source_model_arn, "sourceModelArn", MODEL_ARN)
     check_name(model_name, "modelName", required=False)
     check_name(version_name, "versionName", required=False)
+    check(model_kms_key_id, "modelKmsKeyId", KMS_KEY_ID, required=False)
+    check(data_access_role_arn, "dataAccessRoleArn", IAM_ROLE_ARN, required=False)
+    source_ref = ModelArn.parse(source_model_arn)
+    if source_ref is None:  # the constraint holds: only a partition our parser lacks
+        raise not_found()
     if source_ref.region != self.region_name:
         raise invalid(f"The source model is in Region {source_ref.region}; a model can only "
                       f"be imported in the Region that contains it (this is "

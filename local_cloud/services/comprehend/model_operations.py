@@ -10,7 +10,7 @@ from typing import Any
 
 from local_cloud.services.comprehend.catalog import add, find, models_of, purge_deleted
 from local_cloud.services.comprehend.cloudtrail import announce
-from local_cloud.services.comprehend.errors import check_name, error
+from local_cloud.services.comprehend.errors import KMS_KEY_ID, check, check_name, error
 from local_cloud.services.comprehend.models import (
     CLASSIFIER,
     RECOGNIZER,
@@ -23,6 +23,11 @@ from local_cloud.services.comprehend.models import (
 from local_cloud.services.comprehend.state import state
 
 
+def _check_keys(volume_kms_key_id: str | None, model_kms_key_id: str | None) -> None:
+    check(volume_kms_key_id, "volumeKmsKeyId", KMS_KEY_ID, required=False)
+    check(model_kms_key_id, "modelKmsKeyId", KMS_KEY_ID, required=False)
+
+
 def create_document_classifier(self: Any, document_classifier_name: str, version_name: str,
                                data_access_role_arn: str, tags: list[dict[str, str]],
                                input_data_config: dict[str, Any],
@@ -32,6 +37,7 @@ def create_document_classifier(self: Any, document_classifier_name: str, version
                                model_policy: str) -> str:
     check_name(document_classifier_name, "documentClassifierName")
     check_name(version_name, "versionName", required=False)
+    _check_keys(volume_kms_key_id, model_kms_key_id)
     with state.lock:
         model = CustomModel(
             kind=CLASSIFIER, name=document_classifier_name, version=version_name,
@@ -53,6 +59,7 @@ def create_entity_recognizer(self: Any, recognizer_name: str, version_name: str,
                              model_kms_key_id: str, model_policy: str) -> str:
     check_name(recognizer_name, "recognizerName")
     check_name(version_name, "versionName", required=False)
+    _check_keys(volume_kms_key_id, model_kms_key_id)
     with state.lock:
         model = CustomModel(
             kind=RECOGNIZER, name=recognizer_name, version=version_name,

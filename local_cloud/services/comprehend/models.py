@@ -18,9 +18,9 @@ from local_cloud.services.comprehend.state import state
 CLASSIFIER = "document-classifier"
 RECOGNIZER = "entity-recognizer"
 _MODEL_ARN = re.compile(
-    r"^arn:(aws[a-zA-Z-]*):comprehend:([a-zA-Z0-9-]*):([0-9]{12}):"
+    r"arn:(aws[a-zA-Z-]*):comprehend:([a-zA-Z0-9-]*):([0-9]{12}):"
     r"(document-classifier|entity-recognizer)/([a-zA-Z0-9](?:-*[a-zA-Z0-9])*)"
-    r"(?:/version/([a-zA-Z0-9](?:-*[a-zA-Z0-9])*))?$")
+    r"(?:/version/([a-zA-Z0-9](?:-*[a-zA-Z0-9])*))?")
 TRAINED_STATES = ("TRAINED", "TRAINED_WITH_WARNING")
 TERMINAL_STATES = (*TRAINED_STATES, "IN_ERROR", "STOPPED")
 STOPPABLE_STATES = ("SUBMITTED", "TRAINING")
@@ -41,7 +41,7 @@ class ModelArn:
 
     @classmethod
     def parse(cls, arn: str | None) -> ModelArn | None:
-        match = _MODEL_ARN.match(arn or "")
+        match = _MODEL_ARN.fullmatch(arn or "")
         if not match:
             return None
         _, region, account, kind, name, version = match.groups()

@@ -29,7 +29,8 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-_PRINCIPAL = re.compile(r"^(\*|[0-9]{12}|arn:aws[a-zA-Z-]*:(iam|sts)::[0-9]{12}:\S+)$")
+# Matched whole (fullmatch): a principal with a trailing newline names nobody.
+_PRINCIPAL = re.compile(r"\*|[0-9]{12}|arn:aws[a-zA-Z-]*:(iam|sts)::[0-9]{12}:[\x21-\x7e]+")
 
 
 def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
@@ -66,7 +67,7 @@ def parse_policy(text: str | None) -> dict[str, Any]:
         principal = statement.get("Principal")
         candidates = (_as_list(principal.get("AWS")) if isinstance(principal, dict)
                       else _as_list(principal))
-        if not candidates or not all(_PRINCIPAL.match(str(p)) for p in candidates):
+        if not candidates or not all(_PRINCIPAL.fullmatch(str(p)) for p in candidates):
             raise invalid(f"{where}: Principal must name AWS accounts or IAM principals "
                           f"(found {principal!r})")
     return policy

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from local_cloud.services.comprehend.catalog import find
-from local_cloud.services.comprehend.errors import not_found
+from local_cloud.services.comprehend.errors import POLICY_REVISION_ID, check, not_found
 from local_cloud.services.comprehend.policies import check_revision, parse_policy, store_policy
 from local_cloud.services.comprehend.state import state
 
 
 def put_resource_policy(self: Any, resource_arn: str, resource_policy: str,
                         policy_revision_id: str | None = None) -> str:
+    check(policy_revision_id, "policyRevisionId", POLICY_REVISION_ID, required=False)
     with state.lock:
         find(self, resource_arn)
         parse_policy(resource_policy)
@@ -28,15 +29,16 @@ def describe_resource_policy(self: Any, resource_arn: str) -> dict[str, Any]:
         find(self, resource_arn)
         details = self.resource_policies.get(resource_arn)
         if not details:
-            raise not_found(resource_arn)
+            raise not_found()
         return dict(details)
 
 
 def delete_resource_policy(self: Any, resource_arn: str,
                            policy_revision_id: str | None = None) -> None:
+    check(policy_revision_id, "policyRevisionId", POLICY_REVISION_ID, required=False)
     with state.lock:
         find(self, resource_arn)
         if resource_arn not in self.resource_policies:
-            raise not_found(resource_arn)
+            raise not_found()
         check_revision(self, resource_arn, policy_revision_id)
         del self.resource_policies[resource_arn]
