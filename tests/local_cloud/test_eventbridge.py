@@ -418,3 +418,73 @@ def test_pattern_field_matches_inside_an_array_of_objects():
         assert not pattern.matches_event(untagged)
     finally:
         EventPattern._flatten_dict = original
+
+
+def test_put_events_to_a_missing_bus_in_another_account_is_refused_per_entry(
+        local_cloud, source, target, pipeline):
+    """No bus, so no policy allows the sender: that entry fails, the others are delivered."""
+    missing = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/{_name('nobus')}"
+    response = source.client("events").put_events(Entries=[
+        {"Source": SOURCE, "DetailType": SHARED, "EventBusName": missing, "Detail": "{}"},
+        {"Source": SOURCE, "DetailType": SHARED, "EventBusName": pipeline["target_bus"],
+         "Detail": json.dumps({"model": "kept"})}])
+    _idle(local_cloud)
+
+    assert response["FailedEntryCount"] == 1
+    assert response["Entries"][0]["ErrorCode"] == "AccessDeniedException"
+    assert missing in response["Entries"][0]["ErrorMessage"]
+    assert "EventId" in response["Entries"][1]
+    [message] = _messages(target, pipeline["inbox"])
+    assert json.loads(message["Body"])["detail"] == {"model": "kept"}
+
+
+def _fail_entries(local_cloud, **rule: Any) -> dict[str, Any]:
+    return local_cloud.control("events", "fail_entries", **rule)
+
+
+def test_injected_entry_failure_once_fails_one_entry_then_passes(local_cloud, source, target,
+                                                                  pipeline):
+    _fail_entries(local_cloud, error_code="InternalFailure", times=1,
+                  bus=pipeline["target_bus"], detail_type=SHARED)
+    try:
+        first = _put(source, pipeline["target_bus"], model="first")
+        other_type = _put(source, pipeline["target_bus"], detail_type="Other", model="other")
+        second = _put(source, pipeline["target_bus"], model="second")
+        _idle(local_cloud)
+    finally:
+        _fail_entries(local_cloud, clear=True)
+
+    assert first["FailedEntryCount"] == 1
+    assert first["Entries"][0]["ErrorCode"] == "InternalFailure"
+    assert first["Entries"][0]["ErrorMessage"]
+    assert other_type["FailedEntryCount"] == 0
+    assert second["FailedEntryCount"] == 0
+    bodies = [json.loads(m["Body"])["detail"] for m in _messages(target, pipeline["inbox"])]
+    assert {"model": "first"} not in bodies
+    assert {"model": "second"} in bodies
+
+
+def test_injected_entry_failure_every_time_only_on_its_bus(local_cloud, source, pipeline):
+    own_bus = _name("own")
+    _bus(source, own_bus)
+    rules = _fail_entries(local_cloud, error_code="ThrottlingException",
+                          error_message="Rate exceeded", bus=pipeline["name"])
+    try:
+        assert rules[-1]["times"] is None
+        for _ in range(3):
+            entry = _put(source, pipeline["target_bus"])["Entries"][0]
+            assert (entry["ErrorCode"], entry["ErrorMessage"]) == (
+                "ThrottlingException", "Rate exceeded")
+        assert _put(source, own_bus)["FailedEntryCount"] == 0
+        stats = local_cloud.control("events", "stats")
+        assert stats[pipeline["target_bus"]]["injected_failures"] == 3
+    finally:
+        assert _fail_entries(local_cloud, clear=True) == []
+    assert _put(source, pipeline["target_bus"])["FailedEntryCount"] == 0
+
+
+def test_injected_entry_failure_rejects_unknown_settings(local_cloud):
+    with pytest.raises(Exception, match="error_code"):
+        _fail_entries(local_cloud, error_code="", times=1)
+    with pytest.raises(Exception, match="times"):
+        _fail_entries(local_cloud, error_code="InternalFailure", times=0)

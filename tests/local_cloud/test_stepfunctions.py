@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import boto3
+import pytest
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
@@ -254,3 +255,65 @@ def test_map_wait_retry_and_catch(local_cloud, source):
 
     assert output["results"] == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert "caught" in output
+
+
+def _failed_task_cause(described: dict[str, Any]) -> dict[str, Any]:
+    assert (described["status"], described["error"]) == ("FAILED", "EventBridge.FailedEntry")
+    return json.loads(described["cause"])  # AWS's Cause is a string: the PutEvents response
+
+
+@pytest.mark.parametrize("callback", [False, True], ids=["request-response", "wait-for-token"])
+def test_failed_put_events_entry_fails_the_task_with_eventbridge_failed_entry(
+        local_cloud, source, callback):
+    bus, _ = _bus_with_queue(source)
+    local_cloud.control("events", "fail_entries", error_code="InternalFailure",
+                        error_message="injected", bus=bus)
+    try:
+        machine = _machine(source, {"Share": _put_events_state(
+            bus, callback, TimeoutSeconds=30, End=True)}, "Share")
+        cause = _failed_task_cause(_run(source, machine))
+    finally:
+        local_cloud.control("events", "fail_entries", clear=True)
+
+    assert cause["FailedEntryCount"] == 1
+    assert cause["Entries"][0]["ErrorCode"] == "InternalFailure"
+
+
+def test_failed_entry_once_is_retried_by_the_state_retrier(local_cloud, source):
+    bus, url = _bus_with_queue(source)
+    local_cloud.control("events", "fail_entries", error_code="ThrottlingException", times=1,
+                        bus=bus, detail_type="Model Version Shared")
+    try:
+        machine = _machine(source, {"Share": _put_events_state(bus, False, End=True, Retry=[
+            {"ErrorEquals": ["EventBridge.FailedEntry"], "IntervalSeconds": 1,
+             "MaxAttempts": 2}])}, "Share")
+        assert _run(source, machine)["status"] == "SUCCEEDED"
+    finally:
+        local_cloud.control("events", "fail_entries", clear=True)
+    assert _one_message(source, url)["detail"] == {"model": "m"}
+
+
+def test_put_events_task_to_another_accounts_bus_keeps_the_sender_account(
+        local_cloud, source, target):
+    bus, url = _bus_with_queue(target)
+    target.client("events").put_permission(
+        EventBusName=bus, Action="events:PutEvents", Principal=SOURCE_ACCOUNT,
+        StatementId="AllowSource")
+    bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/{bus}"
+    machine = _machine(source, {"Share": _put_events_state(bus_arn, False, End=True)}, "Share")
+
+    assert _run(source, machine)["status"] == "SUCCEEDED"
+
+    event = _one_message(target, url)
+    assert event["account"] == SOURCE_ACCOUNT
+    assert event["detail"] == {"model": "m"}
+
+
+def test_put_events_task_to_a_refusing_bus_fails_with_access_denied(
+        local_cloud, source, target):
+    bus, _ = _bus_with_queue(target)
+    bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/{bus}"
+    machine = _machine(source, {"Share": _put_events_state(bus_arn, True, End=True)}, "Share")
+
+    cause = _failed_task_cause(_run(source, machine))
+    assert cause["Entries"][0]["ErrorCode"] == "AccessDeniedException"

@@ -5,19 +5,28 @@ What changes against moto's `moto/events/models.py`:
   `account`, `id`, `time`, `region` and `resources` when a rule forwards them to
   another account's bus (moto re-puts them as the receiving account and drops resources).
 - Bus policies are enforced for cross-account deliveries and for PutEvents to another
-  account's bus ARN (explicit Deny wins; same-account is always allowed).
+  account's bus ARN (explicit Deny wins; same-account is always allowed). PutEvents with
+  `EventBusName` = another account's bus ARN (same Region) delivers straight to that bus
+  when its policy allows the sender, and the event keeps the sender's `account` (aws-facts
+  item 7). A bus that does not exist in the other account refuses the entry
+  (AccessDeniedException: no policy can allow it), not the whole call.
+- Per-entry failures on demand (`entry_failures`): FailedEntryCount > 0 with the entry's
+  ErrorCode/ErrorMessage, once, n times or every time, per bus and detail-type.
 - DISABLED rules do not fire; targets honour `Input`, `InputPath`, `InputTransformer`.
 - Targets are delivered on a worker pool, not inside PutEvents, with the target's
   RetryPolicy and DeadLetterConfig (SQS, with the message attributes AWS sets).
 - Lambda targets go to `local_cloud.services.lambda_runtime.invoke_async`; Step Functions targets
   start an execution in the state machine's account.
 
-Control routes (area `events`): configure, stats, recent, lambda_calls, reset, wait_idle.
+Control routes (area `events`): configure, stats, recent, lambda_calls, reset, wait_idle,
+fail_entries {error_code, error_message?, times? (null = every time), bus? (name or ARN),
+detail_type?} or {clear: true}.
 
 Modules: `state` (settings, counters, the delivery pool), `shapes` (ARNs, timestamps, the
 public event), `bus_policy` (who may put on a bus), `patterns` (which rules fire), `ingestion`
 (PutEvents and an event's arrival on a bus), `delivery` (retries, dead-letter queues),
-`targets` (what each kind of target receives and how it is invoked), `control_routes`,
+`targets` (what each kind of target receives and how it is invoked), `entry_failures`
+(injected per-entry failures), `control_routes`,
 `moto_patch` (what install() changes in moto).
 """
 

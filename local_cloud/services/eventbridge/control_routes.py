@@ -10,6 +10,7 @@ from typing import Any
 from local_cloud.core import control
 from local_cloud.core.accounts import REGION
 from local_cloud.iam import organization
+from local_cloud.services.eventbridge.entry_failures import fail_entries
 from local_cloud.services.eventbridge.shapes import bus_arn
 from local_cloud.services.eventbridge.state import Config, state
 
@@ -56,6 +57,7 @@ def lambda_calls(function_arn: str | None = None) -> list[dict[str, Any]]:
 def reset() -> dict[str, Any]:
     with state.lock:
         state.lambda_calls.clear()
+        state.entry_failures.clear()
         state.stats.clear()
         state.recent.clear()
         state.config = Config()
@@ -78,5 +80,5 @@ def wait_idle(timeout: float = 30.0) -> dict[str, Any]:
 def register() -> None:
     for action, handler in (("configure", configure), ("stats", stats), ("recent", recent),
                             ("reset", reset), ("wait_idle", wait_idle),
-                            ("lambda_calls", lambda_calls)):
+                            ("lambda_calls", lambda_calls), ("fail_entries", fail_entries)):
         control.register("events", action, handler)

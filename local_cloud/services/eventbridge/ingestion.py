@@ -11,8 +11,9 @@ from typing import Any
 
 from local_cloud.services.eventbridge import delivery
 from local_cloud.services.eventbridge.bus_policy import PUT_EVENTS, Caller, bus_policy_allows
+from local_cloud.services.eventbridge.entry_failures import injected_failure
 from local_cloud.services.eventbridge.patterns import rule_fires
-from local_cloud.services.eventbridge.shapes import arn_parts, event_time, public
+from local_cloud.services.eventbridge.shapes import arn_parts, bus_arn, event_time, public
 from local_cloud.services.eventbridge.state import refused, state
 
 
@@ -67,6 +68,8 @@ def _entry_error(entry: dict[str, Any]) -> dict[str, str] | None:
 
 def _put_one(sender: Any, entry: dict[str, Any]) -> dict[str, str]:
     """One entry from `sender` (the caller's account backend)."""
+    from moto.events.exceptions import ResourceNotFoundException
+
     error = _entry_error(entry)
     if error:
         return error
@@ -75,7 +78,18 @@ def _put_one(sender: Any, entry: dict[str, Any]) -> dict[str, str]:
     bus_account, bus_region = sender.account_id, sender.region_name
     if bus_ref.startswith("arn:"):
         _, bus_region, bus_account, _ = arn_parts(bus_ref)
-    bus = find_bus(bus_account, bus_region, bus_ref)
+    target_arn = bus_arn(bus_account, bus_region, bus_ref.rsplit("event-bus/", 1)[-1])
+    injected = injected_failure(target_arn, entry["DetailType"])
+    if injected:
+        return injected
+    try:
+        bus = find_bus(bus_account, bus_region, bus_ref)
+    except ResourceNotFoundException:
+        if bus_account == sender.account_id:
+            raise
+        # Another account's bus that does not exist has no policy that could allow the
+        # sender: the entry is refused as any other cross-account put without a grant.
+        return _access_denied(caller, target_arn)
     event = {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": entry["DetailType"],
         "source": entry["Source"], "account": sender.account_id,
@@ -85,9 +99,13 @@ def _put_one(sender: Any, entry: dict[str, Any]) -> dict[str, str]:
     }
     if not bus_policy_allows(bus, caller, event):
         state.count(bus.arn, refused)
-        return {"ErrorCode": "AccessDeniedException",
-                "ErrorMessage": f"User: arn:aws:iam::{caller.account}:root is not authorized to "
-                                f"perform: {PUT_EVENTS} on resource: {bus.arn} because no "
-                                f"resource-based policy allows the {PUT_EVENTS} action"}
+        return _access_denied(caller, bus.arn)
     ingest(bus, event, received_via="PutEvents")
     return {"EventId": event["id"]}
+
+
+def _access_denied(caller: Caller, target_arn: str) -> dict[str, str]:
+    return {"ErrorCode": "AccessDeniedException",
+            "ErrorMessage": f"User: arn:aws:iam::{caller.account}:root is not authorized to "
+                            f"perform: {PUT_EVENTS} on resource: {target_arn} because no "
+                            f"resource-based policy allows the {PUT_EVENTS} action"}

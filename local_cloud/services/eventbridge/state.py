@@ -37,12 +37,14 @@ class BusStats:
     refused_by_policy: int = 0
     dead_lettered: int = 0
     dropped: int = 0
+    injected_failures: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"events_received": self.events_received, "deliveries": dict(self.deliveries),
                 "failed_attempts": dict(self.failed_attempts),
                 "refused_by_policy": self.refused_by_policy,
-                "dead_lettered": self.dead_lettered, "dropped": self.dropped}
+                "dead_lettered": self.dead_lettered, "dropped": self.dropped,
+                "injected_failures": self.injected_failures}
 
 
 class State:
@@ -58,6 +60,8 @@ class State:
             lambda: deque(maxlen=RECENT_KEPT_PER_BUS))
         self.pool: ThreadPoolExecutor | None = None
         self.lambda_calls: list[dict[str, Any]] = []
+        # entry_failures.EntryFailure rules, in the order they were added
+        self.entry_failures: list[Any] = []
 
     def executor(self) -> ThreadPoolExecutor:
         with self.lock:

@@ -8,6 +8,9 @@ What changes against moto's `moto/stepfunctions/parser/`:
 - aws-sdk task errors for Comprehend are named `Comprehend.<Error>` as on AWS
   (moto said `comprehend.<Error>`).
 - StartExecution without a name gets a UUID name, as on AWS (moto's ARN ended `:None`).
+- A PutEvents task whose response has FailedEntryCount > 0 fails with
+  `EventBridge.FailedEntry` (moto's interpreter does it) and a string Cause (the response as
+  JSON; moto passed the dict on).
 """
 
 from __future__ import annotations
@@ -167,9 +170,31 @@ def _patch_task_failure_cause() -> None:
     StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
 
 
+def _patch_failed_entry_cause() -> None:
+    """A failed PutEvents entry fails the task with `EventBridge.FailedEntry` (aws-facts item
+    6; moto does that); its Cause must be a string, as every Cause is on AWS: the PutEvents
+    response as JSON, as AWS-validated emulators put it. moto handed on the dict itself."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_events as events_task,
+    )
+
+    exception_class = events_task.SfnFailedEntryCountException
+    if getattr(exception_class, "_model_copy_patched", False):
+        return
+    original_init = exception_class.__init__
+
+    def __init__(self: Any, cause: Any) -> None:
+        original_init(self, cause)
+        self.cause = cause if isinstance(cause, str) else json.dumps(cause)
+
+    exception_class.__init__ = __init__  # type: ignore[method-assign]
+    exception_class._model_copy_patched = True  # type: ignore[attr-defined]
+
+
 def install() -> None:
     _patch_client_factory()
     _patch_error_names()
     _patch_execution_names()
     _patch_sdk_results()
     _patch_task_failure_cause()
+    _patch_failed_entry_cause()
