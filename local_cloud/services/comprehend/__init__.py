@@ -22,9 +22,10 @@ What AWS does, and so do we:
   gone. AWS documents no restriction for a model with a resource policy: the policy goes with it.
 - Resource policies: the model must exist; the policy must be JSON with at least one statement,
   each with Effect, Principal and only the action `comprehend:ImportModel`, else
-  InvalidRequestException (the only client error PutResourcePolicy declares). PolicyRevisionId: a write or delete naming
-  a revision that is not the current one is refused (InvalidRequestException, "revision" in the
-  message); each write gets a new hex revision id. ModelPolicy on Create* is attached likewise.
+  InvalidRequestException (the only client error PutResourcePolicy declares). PolicyRevisionId:
+  a write or delete naming a revision that is not the current one is refused
+  (InvalidRequestException, "revision" in the message); each write gets a new hex revision id.
+  ModelPolicy on Create* is attached likewise.
 - ImportModel: the source must be in the caller's Region (else InvalidRequestException), exist,
   and be TRAINED/TRAINED_WITH_WARNING (else InvalidRequestException). From another account an
   Allow statement for `comprehend:ImportModel` must name the caller ("*", the account id, its
