@@ -47,6 +47,12 @@ Control routes (area `comprehend`, POST /_local/comprehend/<action>, JSON body):
 - fail: {model_name, message, status="IN_ERROR"|"TRAINED_WITH_WARNING", on="both"|"training"|
   "import"}: models created/imported later under that name end so. For an import the copy's
   name is looked up first, then the source's. message null clears the name.
+- inject: {operation="ImportModel", error, message?, times?, accounts?}: the operation's next
+  `times` calls (null: every call) from `accounts` (null: all) fail with `error`, one of the
+  errors AWS documents for it (ImportModel: InternalServer, InvalidRequest, KmsKeyValidation,
+  ResourceInUse, ResourceLimitExceeded, ResourceNotFound, ResourceUnavailable, TooManyRequests,
+  TooManyTags, and AccessDenied from the common errors). error null clears it. Returns the
+  injections in force.
 - stats: {account?}: per account {calls, throttled, imports, imports_refused,
   operations: {Operation: {calls, throttled}}}; throttled calls are counted as calls too.
 - reset: {counters=true, config=true}: zero the counters / restore default configuration.
@@ -56,7 +62,8 @@ Modules: `models` (ARNs, the model record and its clock-driven lifecycle), `cata
 models live in moto's backend), `model_operations` and `policy_operations` (the backend methods),
 `policies` (policy documents and the ImportModel authorization), `importing` (ImportModel),
 `caller` (who calls), `throttling` (counters and throttling), `cloudtrail` (the events),
-`state` (configuration and counters), `errors`, `moto_patch` (what install() changes in moto),
+`state` (configuration and counters), `injection` (errors injected on purpose), `errors`
+(client errors and field constraints), `moto_patch` (what install() changes in moto),
 `control_routes`.
 """
 

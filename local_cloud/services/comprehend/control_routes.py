@@ -1,5 +1,5 @@
 """Control routes of area `comprehend` (POST /_local/comprehend/<action>): configure, fail,
-stats, reset, as the package docstring describes them.
+inject, stats, reset, as the package docstring describes them.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from local_cloud.core import control
+from local_cloud.services.comprehend.injection import inject
 from local_cloud.services.comprehend.state import Config, Outcome, state
 
 _DURATIONS = ("submitted_s", "training_s", "import_s", "stopping_s", "deleting_s")
@@ -69,11 +70,12 @@ def reset(counters: bool = True, config: bool = True) -> dict[str, Any]:
             state.stats.clear()
         if config:
             state.config = Config()
+            state.injections.clear()
         state.buckets.clear()
     return {"counters": counters, "config": config}
 
 
 def register() -> None:
-    for action, handler in (("configure", configure), ("fail", fail), ("stats", stats),
-                            ("reset", reset)):
+    for action, handler in (("configure", configure), ("fail", fail), ("inject", inject),
+                            ("stats", stats), ("reset", reset)):
         control.register("comprehend", action, handler)

@@ -10,6 +10,7 @@ from typing import Any
 from local_cloud.services.comprehend.caller import calling_as, identify
 from local_cloud.services.comprehend.errors import error
 from local_cloud.services.comprehend.importing import import_model, import_model_response
+from local_cloud.services.comprehend.injection import take
 from local_cloud.services.comprehend.model_operations import (
     create_document_classifier,
     create_entity_recognizer,
@@ -32,19 +33,27 @@ from local_cloud.services.comprehend.policy_operations import (
 from local_cloud.services.comprehend.throttling import admit
 
 
+def _error_response(response: Any, status: int, code: str, message: str) -> Any:
+    failure = error(code, message)
+    headers = dict(response.response_headers)
+    headers.update(dict(failure.get_headers()))  # type: ignore[attr-defined]
+    # AWS puts a request id on every response, errors included; clients read it.
+    headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+    return status, headers, failure.description  # type: ignore[attr-defined]
+
+
 def accounted_call_action(self: Any) -> Any:
-    """Replaces ComprehendResponse.call_action: count, maybe throttle, then moto's dispatch."""
+    """Replaces ComprehendResponse.call_action: count, maybe throttle or fail on purpose, then
+    moto's dispatch."""
     from moto.core.responses import BaseResponse
 
     operation = str(self._get_action())
     caller = identify(self)
     if not admit(caller.account, operation):
-        throttled = error("TooManyRequestsException", "Rate exceeded")
-        headers = dict(self.response_headers)
-        headers.update(dict(throttled.get_headers()))  # type: ignore[attr-defined]
-        # AWS puts a request id on every response, errors included; clients read it.
-        headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
-        return 400, headers, throttled.description  # type: ignore[attr-defined]
+        return _error_response(self, 400, "TooManyRequestsException", "Rate exceeded")
+    injected = take(caller.account, operation)
+    if injected is not None:
+        return _error_response(self, *injected)
     with calling_as(caller):
         return BaseResponse.call_action(self)
 

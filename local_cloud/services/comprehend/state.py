@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -55,6 +56,7 @@ class State:
         self.config = Config()
         self.stats: dict[str, AccountStats] = {}
         self.buckets: dict[tuple[str, ...], tuple[float, float]] = {}  # key -> (tokens, at)
+        self.injections: dict[str, Any] = {}  # operation -> injection.Injection
         self.random = random.Random()
 
     def account(self, account: str) -> AccountStats:
