@@ -68,6 +68,8 @@ def run_demo(as_json: bool = False) -> int:
         try:
             state = local.up(directory, port=port or launcher.free_port(),
                              durations=local.DEMO_DURATIONS)
+        except local.NotInstalled as problem:
+            raise CliError(str(problem)) from None
         except (RuntimeError, OSError) as problem:
             raise CliError(f"the local cloud did not start: {problem}") from None
         _say(as_json, f"local cloud at {state.endpoint}; source {SOURCE_ACCOUNT}, "

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from local_cloud.cloudformation import deployer, pipeline
-from local_cloud.core import launcher
+from local_cloud.core import launcher, project
 from local_cloud.core.accounts import DEFAULT_PORT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 # Short enough for a demo, long enough to watch each stage go by.
@@ -93,16 +93,39 @@ def status(directory: Path | None = None) -> LocalStatus:
                        state_machine_arn=arn, deployed=arn is not None)
 
 
+class NotInstalled(RuntimeError):
+    pass
+
+
+def check_installed() -> None:
+    """The local cloud needs the `local` extra; say how to get it rather than fail later."""
+    missing = project.missing_modules()
+    if missing:
+        raise NotInstalled(f"the local cloud is not installed (no module {', '.join(missing)}): "
+                           f"{project.INSTALL_HINT}")
+
+
 def up(directory: Path | None = None, port: int | None = None,
        durations: dict[str, float] | None = None) -> LocalStatus:
-    """Start (if needed) and deploy both sides (if needed); running twice is harmless."""
+    """Start (if needed) and deploy both sides (if needed); running twice is harmless.
+
+    A cloud this call started is stopped again when the deployment fails: a failed `up`
+    leaves nothing running.
+    """
+    check_installed()
     directory = directory or state_dir()
+    was_running = running(directory) is not None
     cloud = launcher.start(directory, port=port or default_port())
-    use(cloud)
-    if durations:
-        cloud.control("comprehend", "configure", **durations)
-    if deployed_state_machine(cloud) is None:
-        pipeline.deploy_pipeline(cloud)
+    try:
+        use(cloud)
+        if durations:
+            cloud.control("comprehend", "configure", **durations)
+        if deployed_state_machine(cloud) is None:
+            pipeline.deploy_pipeline(cloud)
+    except BaseException:
+        if not was_running:
+            launcher.stop(directory)
+        raise
     return status(directory)
 
 

@@ -179,6 +179,8 @@ def _local(args: argparse.Namespace) -> int:
     if args.action == "up":
         try:
             state = local.up(port=args.port)
+        except local.NotInstalled as problem:
+            raise CliError(str(problem)) from None
         except (RuntimeError, OSError) as problem:
             raise CliError(f"the local cloud did not start: {problem}") from None
     else:

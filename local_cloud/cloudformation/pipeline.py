@@ -12,11 +12,12 @@ from pathlib import Path
 import boto3
 
 from local_cloud.cloudformation import deployer
+from local_cloud.core import project
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloud
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO_ROOT / "template.yaml"
+TEMPLATE = project.CANDIDATES[0]  # the checkout's; project.template_path() looks further
 SOURCE_STACK = "model-copy-source"
 TARGET_STACK = "model-copy-target"
 
@@ -59,10 +60,11 @@ def session(cloud: LocalCloud, profile: str) -> boto3.Session:
 def deploy_pipeline(cloud: LocalCloud, source_overrides: dict[str, str] | None = None,
                     target_overrides: dict[str, str] | None = None) -> Pipeline:
     """Target first: the source's policy names the target's import role, which must exist."""
-    target = deployer.deploy(session(cloud, "target"), TEMPLATE, TARGET_STACK,
+    template = project.template_path()
+    target = deployer.deploy(session(cloud, "target"), template, TARGET_STACK,
                              target_parameters(None, **(target_overrides or {})),
                              cloud.state_dir)
-    source = deployer.deploy(session(cloud, "source"), TEMPLATE, SOURCE_STACK,
+    source = deployer.deploy(session(cloud, "source"), template, SOURCE_STACK,
                              source_parameters(None, **(source_overrides or {})),
                              cloud.state_dir)
     return Pipeline(source=source, target=target)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -65,6 +66,29 @@ class LocalCloud:
             raise LocalCloudError(f"/_local/{area}/{action}: {detail.get('error')}") from None
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _cause_in_log(log_file: Path, since: int) -> str:
+    """The last error line the server wrote after `since` (its log's size before the start)."""
+    try:
+        with log_file.open("rb") as log:
+            log.seek(since)
+            lines = log.read().decode(errors="replace").splitlines()
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        if re.match(r"^\w+(\.\w+)*(Error|Exception)\b", line.strip()):
+            return line.strip()
+    return lines[-1].strip() if lines else ""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -112,10 +136,18 @@ def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
     if already is not None:
         return already
     port = port or free_port()
+    if port_in_use(port):
+        # Checked first: a ping would be answered by whatever listens there, and a deploy
+        # would then go into another cloud.
+        raise LocalCloudError(f"port {port} is in use (another local cloud or program listens "
+                              "there): stop it (model-copy local down), or choose another "
+                              "port with --port or MODEL_COPY_LOCAL_PORT")
     cloud = LocalCloud(port=port, state_dir=state_dir)
     env = {**os.environ, **(extra_env or {})}
     env.pop("MOTO_ACCOUNT_ID", None)  # it would override every account choice we make
-    log = open(state_dir / "server.log", "ab")  # the child process keeps it open
+    log_file = state_dir / "server.log"
+    log_start = log_file.stat().st_size if log_file.exists() else 0
+    log = open(log_file, "ab")  # the child process keeps it open
     process = subprocess.Popen(
         [sys.executable, "-m", "local_cloud.core.server", "--port", str(port),
          "--state-dir", str(state_dir)],
@@ -124,9 +156,11 @@ def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            stop(state_dir)
+            cause = _cause_in_log(log_file, log_start)
             raise LocalCloudError(
-                f"the local cloud exited at start (code {process.returncode}); "
-                f"see {state_dir / 'server.log'}")
+                f"the local cloud exited at start (code {process.returncode}): "
+                f"{cause or 'no cause logged'}; see {log_file}")
         try:
             cloud.control("health", "ping")
             break
@@ -134,8 +168,9 @@ def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
             time.sleep(0.1)
     else:
         stop(state_dir)
+        cause = _cause_in_log(log_file, log_start)
         raise LocalCloudError(f"the local cloud did not answer on port {port} within "
-                              f"{timeout:.0f}s; see {state_dir / 'server.log'}")
+                              f"{timeout:.0f}s{': ' + cause if cause else ''}; see {log_file}")
     (state_dir / "server.json").write_text(json.dumps({"port": port, "pid": process.pid}))
     write_client_files(cloud)
     return cloud
