@@ -11,7 +11,9 @@ from model_copy import policy
 from model_copy.errors import ShareFailed
 from model_copy.retry import call_with_retries, error_code, is_retryable
 
-# Someone else wrote the policy between our read and our write: read again and re-merge.
+# Codes a stale PolicyRevisionId may come back as: AWS does not document which one it is
+# (aws-facts.md item 5; most likely InvalidRequestException). The same codes also mean a real
+# validation error, so a conflict is only believed when a re-read shows a new revision.
 REVISION_CONFLICT_CODES = frozenset({"InvalidRequestException", "ResourceInUseException",
                                      "ConcurrentModificationException"})
 MAX_CONFLICT_RETRIES = 10
@@ -36,10 +38,12 @@ def _read_policy(comprehend: Any, arn: str) -> tuple[policy.Policy, str | None]:
     return policy.parse_policy(response.get("ResourcePolicy")), response.get("PolicyRevisionId")
 
 
-def _is_conflict(error: ClientError, had_revision: bool) -> bool:
-    code = error_code(error)
-    message = str(error.response.get("Error", {}).get("Message", "")).lower()
-    return code in REVISION_CONFLICT_CODES and (had_revision or "revision" in message)
+def _revision_now(comprehend: Any, arn: str) -> str | None:
+    return _read_policy(comprehend, arn)[1]
+
+
+def _message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", "")) or str(error)
 
 
 def _write(comprehend: Any, arn: str, updated: policy.Policy,
@@ -60,7 +64,7 @@ def _write(comprehend: Any, arn: str, updated: policy.Policy,
     return response.get("PolicyRevisionId")
 
 
-def _update(comprehend: Any, arn: str, account: str, merge: Any) -> ShareResult:
+def _update(comprehend: Any, arn: str, account: str, merge: Any, fix: str = "") -> ShareResult:
     for _ in range(MAX_CONFLICT_RETRIES):
         current, revision = _read_policy(comprehend, arn)
         updated, changed = merge(current)
@@ -69,10 +73,11 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any) -> ShareResult:
         try:
             new_revision = _write(comprehend, arn, updated, revision)
         except ClientError as error:
-            if _is_conflict(error, revision is not None) and not is_retryable(error):
-                continue
+            if (error_code(error) in REVISION_CONFLICT_CODES and not is_retryable(error)
+                    and _revision_now(comprehend, arn) != revision):
+                continue  # someone else wrote meanwhile: merge into what they wrote
             raise ShareFailed(f"could not write the resource policy of {arn}: "
-                              f"{error_code(error)}: {error}") from error
+                              f"{error_code(error)}: {_message(error)}{fix}") from error
         return ShareResult(arn, account, True, new_revision)
     raise ShareFailed(f"the resource policy of {arn} kept changing under us "
                       f"({MAX_CONFLICT_RETRIES} attempts); try again")
@@ -80,8 +85,12 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any) -> ShareResult:
 
 def share_model_version(comprehend: Any, arn: str, account: str, principal_arn: str) -> ShareResult:
     """Let `principal_arn` of `account` import `arn`; others' statements stay untouched."""
+    # The likeliest refusal of a well-formed statement: AWS validates principals, and the
+    # import role is created by the target stack.
+    fix = (f". If {principal_arn} does not exist yet, deploy the target stack in account "
+           f"{account} first (it creates the import role), then copy again")
     return _update(comprehend, arn, account,
-                   lambda current: policy.grant_import(current, account, principal_arn))
+                   lambda current: policy.grant_import(current, account, principal_arn), fix)
 
 
 def unshare_model_version(comprehend: Any, arn: str, account: str) -> ShareResult:

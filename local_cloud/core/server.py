@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from local_cloud.core import control, persistence, settings
+from local_cloud.core import control, operator_roles, persistence, settings
 
 # Each module has install(): patch moto where it falls short of AWS (see README, "The local cloud").
 EXTENSIONS = ("comprehend", "lambda_runtime", "eventbridge", "stepfunctions")
@@ -64,6 +64,7 @@ def serve(port: int, state_dir: Path) -> None:
     # Restore moto's state before the extensions re-queue work that needs it; its shutdown
     # hook, registered first, runs last (after the extensions' workers stopped).
     persistence.install(state_dir, on_shutdown)
+    operator_roles.ensure()
     install_extensions()
 
     server = make_server("127.0.0.1", port, build_app(), threaded=True,

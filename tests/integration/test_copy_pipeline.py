@@ -177,3 +177,26 @@ def test_revoke_after_import_deletes_a_policy_that_held_only_ours(revoking, copi
     comprehend = copier.source.client("comprehend")
     with pytest.raises(comprehend.exceptions.ResourceNotFoundException):
         comprehend.describe_resource_policy(ResourceArn=arn)
+
+
+@pytest.fixture
+def sharing_with_a_missing_role(local_cloud, deployed):
+    """The source names an import role the target never deployed (as when the source stack is
+    deployed first)."""
+    from local_cloud.cloudformation import pipeline
+
+    yield pipeline.deploy_pipeline(local_cloud,
+                                   source_overrides={"ImportRoleNamePrefix": "not-deployed"})
+    pipeline.deploy_pipeline(local_cloud)
+
+
+def test_a_principal_that_does_not_exist_fails_with_the_fix(sharing_with_a_missing_role,
+                                                            copier: Copier, local_cloud):
+    """Issue 13 item 2: AWS's refusal and the fix, not "kept changing under us"."""
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    execution = copier.wait_execution(copier.start(manual_input(arn)))
+    assert execution["status"] == "FAILED"
+    cause = execution.get("cause", "")
+    assert "not-deployed-" in cause and "deploy the target stack" in cause, cause
+    assert "kept changing" not in cause

@@ -199,6 +199,25 @@ def test_invalid_policies_are_refused(source, policy):
     assert error.response["Error"]["Code"] == "InvalidRequestException"
 
 
+def test_a_policy_naming_a_role_that_does_not_exist_is_refused(source, target):
+    """AWS validates principals: a role must exist when the policy is written (issue 13 item 2:
+    the target stack deployed after the source)."""
+    arn = create_classifier(source, new_name())
+    missing = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{new_name('not-deployed')}"
+    error = client_error(lambda: source.client("comprehend").put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=import_policy(missing)))
+    assert error.response["Error"]["Code"] == "InvalidRequestException"
+    assert missing in error.response["Error"]["Message"]
+    assert "revision" not in error.response["Error"]["Message"].lower()
+    role = missing.rsplit("/", 1)[1]
+    target.client("iam").create_role(RoleName=role, AssumeRolePolicyDocument="{}")
+    try:
+        source.client("comprehend").put_resource_policy(ResourceArn=arn,
+                                                        ResourcePolicy=import_policy(missing))
+    finally:
+        target.client("iam").delete_role(RoleName=role)
+
+
 def test_policy_revisions_are_checked(source):
     comprehend = source.client("comprehend")
     arn = create_classifier(source, new_name())
@@ -271,6 +290,9 @@ def test_import_name_defaults_to_the_source_name(source, target):
     (f"arn:aws:iam::{TARGET_ACCOUNT}:role/someone-else",),  # another role of the account
 ])
 def test_import_refused_when_the_policy_does_not_name_the_caller(source, target, principals):
+    if ":role/" in principals[0]:  # a principal must exist to be named in a policy
+        target.client("iam").create_role(RoleName=principals[0].rsplit("/", 1)[1],
+                                         AssumeRolePolicyDocument="{}")
     source_arn = shared_model(source, *principals)
     error = client_error(
         lambda: target.client("comprehend").import_model(SourceModelArn=source_arn))

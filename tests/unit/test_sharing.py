@@ -250,3 +250,33 @@ def test_delete_that_loses_a_race_rereads_and_keeps_the_other_writers_statement(
     result = unshare_model_version(comprehend, ARN, TARGET)
     assert result.changed
     assert comprehend.statements() == [FOREIGN]
+
+
+def test_a_validation_error_is_not_taken_for_a_conflict() -> None:
+    """Issue 13 item 2: the revision did not change, so AWS's own message is reported with
+    the fix, after one write, not ten."""
+    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    message = f"Invalid principal in policy: {PRINCIPAL}"
+
+    def refuse_principal(request: dict[str, Any]) -> None:
+        raise client_error("InvalidRequestException", message, "PutResourcePolicy")
+
+    comprehend.before_put = refuse_principal
+    with pytest.raises(ShareFailed) as raised:
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert len(comprehend.puts) == 1
+    text = str(raised.value)
+    assert message in text and "kept changing" not in text
+    assert "deploy the target stack" in text and TARGET in text
+
+
+def test_a_refusal_without_a_prior_policy_is_not_a_conflict_either() -> None:
+    comprehend = FakeComprehend()
+
+    def refuse(request: dict[str, Any]) -> None:
+        raise client_error("InvalidRequestException", "Invalid principal", "PutResourcePolicy")
+
+    comprehend.before_put = refuse
+    with pytest.raises(ShareFailed, match="Invalid principal"):
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    assert len(comprehend.puts) == 1

@@ -73,6 +73,21 @@ def parse_policy(text: str | None) -> dict[str, Any]:
     return policy
 
 
+def check_principals_exist(policy: dict[str, Any]) -> None:
+    """AWS validates a policy's principals when it is written: naming a role that does not
+    exist (for example a target stack not deployed yet) is refused, not stored."""
+    from local_cloud.iam.identities import role_exists
+
+    for index, statement in enumerate(_statements(policy)):
+        principal = statement.get("Principal")
+        candidates = (_as_list(principal.get("AWS")) if isinstance(principal, dict)
+                      else _as_list(principal))
+        for candidate in map(str, candidates):
+            if ":role/" in candidate and not role_exists(candidate):
+                raise invalid(f"Statement {index + 1}: invalid principal {candidate}: "
+                              "the role does not exist")
+
+
 def store_policy(backend: Any, arn: str, text: str) -> str:
     now = datetime.now(UTC)
     current = backend.resource_policies.get(arn) or {}

@@ -10,7 +10,12 @@ from typing import Any
 
 from local_cloud.services.comprehend.catalog import find
 from local_cloud.services.comprehend.errors import POLICY_REVISION_ID, check, not_found
-from local_cloud.services.comprehend.policies import check_revision, parse_policy, store_policy
+from local_cloud.services.comprehend.policies import (
+    check_principals_exist,
+    check_revision,
+    parse_policy,
+    store_policy,
+)
 from local_cloud.services.comprehend.state import state
 
 
@@ -19,7 +24,7 @@ def put_resource_policy(self: Any, resource_arn: str, resource_policy: str,
     check(policy_revision_id, "policyRevisionId", POLICY_REVISION_ID, required=False)
     with state.lock:
         find(self, resource_arn)
-        parse_policy(resource_policy)
+        check_principals_exist(parse_policy(resource_policy))
         check_revision(self, resource_arn, policy_revision_id)
         return store_policy(self, resource_arn, resource_policy)
 
