@@ -15,11 +15,15 @@ from local_cloud.cloudformation import deployer
 from local_cloud.core import project
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloud
+from local_cloud.services.cloudtrail.setup import start_trail
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = project.CANDIDATES[0]  # the checkout's; project.template_path() looks further
 SOURCE_STACK = "model-copy-source"
 TARGET_STACK = "model-copy-target"
+# The new-model-version trigger needs CloudTrail's create events, which reach EventBridge only
+# while a trail logs in A; the template creates none, so A's administrator (we) sets one up.
+SOURCE_TRAIL = "model-copy-local-trail"
 
 FAST_POLLING = {
     "TrainingPollFirstSeconds": "1",
@@ -59,11 +63,13 @@ def session(cloud: LocalCloud, profile: str) -> boto3.Session:
 
 def deploy_pipeline(cloud: LocalCloud, source_overrides: dict[str, str] | None = None,
                     target_overrides: dict[str, str] | None = None) -> Pipeline:
-    """Target first: the source's policy names the target's import role, which must exist."""
+    """Target first: the source's policy names the target's import role, which must exist.
+    A gets a trail that logs (SOURCE_TRAIL), as an account using the tag trigger needs."""
     template = project.template_path()
     target = deployer.deploy(session(cloud, "target"), template, TARGET_STACK,
                              target_parameters(None, **(target_overrides or {})),
                              cloud.state_dir)
+    start_trail(session(cloud, "source"), SOURCE_TRAIL)
     source = deployer.deploy(session(cloud, "source"), template, SOURCE_STACK,
                              source_parameters(None, **(source_overrides or {})),
                              cloud.state_dir)

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 
@@ -88,6 +89,21 @@ def test_new_tagged_model_is_copied_when_training_ends(copier: Copier):
     finished = copier.wait_execution(execution[0]["executionArn"])
     assert finished["status"] == "SUCCEEDED", finished.get("cause")
     assert json.loads(finished["output"])["trigger"] == "model-created"
+
+
+def test_without_a_logging_trail_a_tagged_model_is_not_copied(copier: Copier):
+    """CloudTrail's create events reach EventBridge only while a trail logs: no trail, no copy."""
+    cloudtrail = copier.source.client("cloudtrail")
+    started = time.time()
+    cloudtrail.stop_logging(Name=pipeline.SOURCE_TRAIL)
+    try:
+        arn = copier.create_classifier(
+            tags=[{"Key": "model-copy:targets", "Value": TARGET_ACCOUNT}])
+        copier.wait_trained(arn)
+        time.sleep(1)
+    finally:
+        cloudtrail.start_logging(Name=pipeline.SOURCE_TRAIL)
+    assert not [e for e in copier.executions_since(started) if arn in _input_of(copier, e)]
 
 
 def test_untagged_model_is_not_copied(copier: Copier):

@@ -11,9 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 
@@ -459,65 +457,6 @@ def test_control_routes_refuse_unknown_settings(local_cloud):
         local_cloud.control("comprehend", "configure", training_seconds=1)
 
 
-# --- CloudTrail events on the default bus --------------------------------------------------------
-
-def _queue_on_default_bus(session: boto3.Session, pattern: dict[str, Any]) -> str:
-    sqs, events = session.client("sqs"), session.client("events")
-    url = sqs.create_queue(QueueName=new_name("trail"))["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(
-        QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = new_name("rule")
-    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}])
-    return str(url)
-
-
-def _received(session: boto3.Session, url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
-    sqs = session.client("sqs")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=1).get("Messages", [])
-        if messages:
-            return [json.loads(m["Body"]) for m in messages]
-    raise AssertionError("no event arrived")
-
-
-def test_import_puts_a_cloudtrail_event_on_the_default_bus(source, target):
-    url = _queue_on_default_bus(target, {
-        "source": ["aws.comprehend"], "detail-type": ["AWS API Call via CloudTrail"],
-        "detail": {"eventName": ["ImportModel"]}})
-    arn = shared_model(source, TARGET_ACCOUNT)
-    copy_name = new_name("evt")
-
-    copy_arn = target.client("comprehend").import_model(
-        SourceModelArn=arn, ModelName=copy_name, Tags=[{"Key": "k", "Value": "v"}])["ModelArn"]
-
-    (event,) = _received(target, url)
-    detail = event["detail"]
-    assert event["source"] == "aws.comprehend"
-    assert detail["eventSource"] == "comprehend.amazonaws.com"
-    assert detail["eventName"] == "ImportModel" and detail["awsRegion"] == REGION
-    assert detail["requestParameters"] == {"sourceModelArn": arn, "modelName": copy_name,
-                                           "tags": [{"key": "k", "value": "v"}]}
-    assert detail["responseElements"] == {"modelArn": copy_arn}
-    assert detail["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] == TARGET_ROLE
-    assert detail["recipientAccountId"] == TARGET_ACCOUNT
-    assert detail["eventID"] and detail["eventTime"].endswith("Z")
-
-
-def test_create_puts_a_cloudtrail_event(source):
-    url = _queue_on_default_bus(source, {"source": ["aws.comprehend"],
-                                         "detail": {"eventName": ["CreateDocumentClassifier"]}})
-    name = new_name("evt")
-    arn = create_classifier(source, name)
-    (event,) = _received(source, url)
-    assert event["detail"]["requestParameters"]["documentClassifierName"] == name
-    assert event["detail"]["requestParameters"]["versionName"] == "v1"
-    assert event["detail"]["requestParameters"]["languageCode"] == "en"
-    assert event["detail"]["responseElements"] == {"documentClassifierArn": arn}
-
-
 # --- the project's "done when" scenario, as a plain boto3 script with the profiles ----------------
 
 SCRIPT = textwrap.dedent("""
@@ -581,12 +520,16 @@ def test_a_failing_event_bus_never_fails_the_api_call(monkeypatch):
     from moto.events.models import EventsBackend
 
     from local_cloud.services import comprehend
+    from local_cloud.services.cloudtrail import recording
 
     def broken(self, entries):
         raise RuntimeError("bus down")
 
     monkeypatch.setattr(EventsBackend, "put_events", broken)
-    comprehend._announce(SOURCE_ACCOUNT, REGION, "ImportModel", {"modelArn": "arn"})
+    monkeypatch.setattr(recording, "is_recording", lambda account, region: True)
+    caller = comprehend.Caller(account=SOURCE_ACCOUNT)
+    comprehend.record_call(caller, REGION, "ImportModel", 200, '{"ModelArn": "arn"}')
+    comprehend.record_call(caller, REGION, "ImportModel", 400, "not json")
 
 
 def test_policy_evaluation_of_roles_and_conditions():

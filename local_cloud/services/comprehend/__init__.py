@@ -32,8 +32,10 @@ What AWS does, and so do we:
   `:root`, the exact role ARN the caller's sts:AssumeRole credentials belong to, or the session
   ARN) and no Deny may match, else AccessDeniedException. The copy (ModelName defaults to the
   source's name) records SourceModelArn; a clash is ResourceInUseException.
-- Create*/ImportModel put on the caller's default event bus the CloudTrail "AWS API Call via
-  CloudTrail" event AWS delivers (never failing the call if that goes wrong).
+- Create*/ImportModel calls, failed ones included (errorCode, errorMessage, responseElements
+  null), are recorded as AWS's documented CloudTrail record and put on the caller's default
+  event bus as "AWS API Call via CloudTrail", only while a trail of the caller's account logs in
+  the Region (local_cloud.services.cloudtrail); never failing the call if that goes wrong.
 - Throttling (off by default): TooManyRequestsException, HTTP 400 as the Comprehend API
   reference lists it (botocore's model says 429; both are retried by botocore as throttling).
 
@@ -75,6 +77,7 @@ from local_cloud.services.comprehend.cloudtrail import (
     CLOUDTRAIL_DETAIL_TYPE,
     announce,
     cloudtrail_record,
+    record_call,
 )
 from local_cloud.services.comprehend.control_routes import configure, fail, reset, stats
 from local_cloud.services.comprehend.errors import NAME_MAX_LENGTH, NAME_PATTERN
@@ -93,15 +96,35 @@ from local_cloud.services.comprehend.models import (
 from local_cloud.services.comprehend.policies import IMPORT_ACTION, POLICY_VERSIONS, may_import
 from local_cloud.services.comprehend.state import AccountStats, Config, Outcome
 
-# tests/local_cloud/test_comprehend.py calls announce by its name from before the split.
-_announce = announce
-
 __all__ = [
-    "CLASSIFIER", "CLOUDTRAIL_DETAIL_TYPE", "IMPORT_ACTION", "NAME_MAX_LENGTH", "NAME_PATTERN",
-    "POLICY_VERSIONS", "RECOGNIZER", "STOPPABLE_STATES", "TERMINAL_STATES", "TRAINED_STATES",
-    "AccountStats", "Caller", "Config", "CustomModel", "ModelArn", "Outcome", "Plan",
-    "announce", "cloudtrail_record", "configure", "fail", "import_model", "install",
-    "may_import", "model_arn", "reset", "stats",
+    "CLASSIFIER",
+    "CLOUDTRAIL_DETAIL_TYPE",
+    "IMPORT_ACTION",
+    "NAME_MAX_LENGTH",
+    "NAME_PATTERN",
+    "POLICY_VERSIONS",
+    "RECOGNIZER",
+    "STOPPABLE_STATES",
+    "TERMINAL_STATES",
+    "TRAINED_STATES",
+    "AccountStats",
+    "Caller",
+    "Config",
+    "CustomModel",
+    "ModelArn",
+    "Outcome",
+    "Plan",
+    "announce",
+    "cloudtrail_record",
+    "configure",
+    "fail",
+    "import_model",
+    "install",
+    "may_import",
+    "model_arn",
+    "record_call",
+    "reset",
+    "stats",
 ]
 
 

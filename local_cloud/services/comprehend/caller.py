@@ -26,6 +26,7 @@ class Caller:
     access_key: str = ""
     role_arn: str | None = None  # arn:aws:iam::<account>:role/<name> for assumed-role keys
     session_arn: str | None = None  # arn:aws:sts::<account>:assumed-role/<name>/<session>
+    session_created: str | None = None  # when the session's credentials were issued (UTC)
     params: dict[str, Any] = field(default_factory=dict)
     user_agent: str = ""
     source_ip: str = "127.0.0.1"
@@ -60,13 +61,15 @@ def identify(response: Any) -> Caller:
     """The caller of the request a moto ComprehendResponse is handling."""
     account = str(response.current_account)
     access_key = str(response.get_access_key() or "")
-    role_arn = session_arn = None
+    role_arn = session_arn = session_created = None
     try:
         from moto.sts.models import sts_backends
 
         assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
         if assumed is not None:
             role_arn, session_arn = assumed.role_arn, assumed.arn
+            issued = getattr(assumed.access_key, "create_date", None)
+            session_created = issued.strftime("%Y-%m-%dT%H:%M:%SZ") if issued else None
     except Exception:  # no STS record (e.g. x-moto-account-id): the caller is the account
         log.debug("no assumed role for access key %s", access_key, exc_info=True)
     try:
@@ -74,6 +77,7 @@ def identify(response: Any) -> Caller:
     except ValueError:
         params = {}
     return Caller(account=account, access_key=access_key, role_arn=role_arn,
-                  session_arn=session_arn, params=params if isinstance(params, dict) else {},
+                  session_arn=session_arn, session_created=session_created,
+                  params=params if isinstance(params, dict) else {},
                   user_agent=str(response.headers.get("User-Agent", "")),
                   source_ip=str(response.headers.get("X-Forwarded-For", "127.0.0.1")))

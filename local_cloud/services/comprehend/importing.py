@@ -11,7 +11,6 @@ from typing import Any
 
 from local_cloud.services.comprehend.caller import current_caller
 from local_cloud.services.comprehend.catalog import add, backend_of, find
-from local_cloud.services.comprehend.cloudtrail import announce
 from local_cloud.services.comprehend.errors import (
     IAM_ROLE_ARN,
     KMS_KEY_ID,
@@ -76,7 +75,6 @@ def import_model(self: Any, source_model_arn: str, model_name: str | None = None
                 "EntityTypes", [])} if source.kind == RECOGNIZER else None))
         arn = add(self, copy, tags, None)
         state.account(caller.account).imports += 1
-    announce(self.account_id, self.region_name, "ImportModel", {"modelArn": arn})
     return arn
 
 

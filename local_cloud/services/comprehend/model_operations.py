@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from local_cloud.services.comprehend.catalog import add, find, models_of, purge_deleted
-from local_cloud.services.comprehend.cloudtrail import announce
 from local_cloud.services.comprehend.errors import KMS_KEY_ID, check, check_name, error
 from local_cloud.services.comprehend.models import (
     CLASSIFIER,
@@ -47,8 +46,6 @@ def create_document_classifier(self: Any, document_classifier_name: str, version
             mode=mode, volume_kms_key_id=volume_kms_key_id, model_kms_key_id=model_kms_key_id,
             vpc_config=vpc_config, client_request_token=client_request_token)
         arn = add(self, model, tags, model_policy)
-    announce(self.account_id, self.region_name, "CreateDocumentClassifier",
-             {"documentClassifierArn": arn})
     return arn
 
 
@@ -68,8 +65,6 @@ def create_entity_recognizer(self: Any, recognizer_name: str, version_name: str,
             input_data_config=input_data_config, volume_kms_key_id=volume_kms_key_id,
             model_kms_key_id=model_kms_key_id, vpc_config=vpc_config)
         arn = add(self, model, tags, model_policy)
-    announce(self.account_id, self.region_name, "CreateEntityRecognizer",
-             {"entityRecognizerArn": arn})
     return arn
 
 

@@ -1,5 +1,6 @@
 """What `install()` changes in moto's Comprehend: the custom-model methods of ComprehendBackend,
-ImportModel on backend and response, and the response's dispatch (counting, throttling, caller).
+ImportModel on backend and response, and the response's dispatch (counting, throttling, injected
+errors, the caller, the CloudTrail record of the answer).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import uuid
 from typing import Any
 
 from local_cloud.services.comprehend.caller import calling_as, identify
+from local_cloud.services.comprehend.cloudtrail import record_call
 from local_cloud.services.comprehend.errors import error
 from local_cloud.services.comprehend.importing import import_model, import_model_response
 from local_cloud.services.comprehend.injection import take
@@ -50,12 +52,15 @@ def accounted_call_action(self: Any) -> Any:
     operation = str(self._get_action())
     caller = identify(self)
     if not admit(caller.account, operation):
-        return _error_response(self, 400, "TooManyRequestsException", "Rate exceeded")
-    injected = take(caller.account, operation)
-    if injected is not None:
-        return _error_response(self, *injected)
-    with calling_as(caller):
-        return BaseResponse.call_action(self)
+        answer = _error_response(self, 400, "TooManyRequestsException", "Rate exceeded")
+    elif (injected := take(caller.account, operation)) is not None:
+        answer = _error_response(self, *injected)
+    else:
+        with calling_as(caller):
+            answer = BaseResponse.call_action(self)
+    status, _, body = answer
+    record_call(caller, str(self.region), operation, int(status), body)
+    return answer
 
 
 def patch_moto() -> None:
