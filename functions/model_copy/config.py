@@ -85,6 +85,9 @@ class TargetConfig:
     import_wait_max_s: float
     # Hand the poll over to a fresh invocation when less than this is left.
     handover_margin_s: float
+    # AccessDenied from ImportModel this soon after the copy was claimed is taken for the
+    # share's policy still propagating (nobody at fault) and retried; later it is final.
+    access_denied_retry_s: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TargetConfig:
@@ -101,6 +104,7 @@ class TargetConfig:
             poll_max_s=_seconds(env, "POLL_MAX_SECONDS", "120"),
             import_wait_max_s=_seconds(env, "IMPORT_WAIT_MAX_SECONDS", "21600"),
             handover_margin_s=_seconds(env, "HANDOVER_MARGIN_SECONDS", "30"),
+            access_denied_retry_s=_seconds(env, "ACCESS_DENIED_RETRY_SECONDS", "120"),
         )
 
 

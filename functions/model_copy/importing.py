@@ -13,16 +13,29 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from model_copy.arns import ModelArn, parse_model_arn
 from model_copy.config import TargetConfig, poll_intervals
 from model_copy.contract import DetailType, ImportOutcome, ImportStatus, ModelVersionShared
 from model_copy.errors import InvalidCopyRequest, UnauthorizedShareEvent
-from model_copy.ledger import Claim, Ledger
-from model_copy.retry import call_with_retries, error_code
+from model_copy.ledger import Claim, Ledger, LedgerEntry
+from model_copy.retry import backoff_delay, call_with_retries, error_code, is_retryable
 
 SUCCESS = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 FAILURE = frozenset({"IN_ERROR", "STOPPED"})  # STOP_REQUESTED goes on to STOPPED: keep polling
+# Errors that say "not now" rather than "no": throttling, 5xx and ResourceUnavailable are
+# retried with backoff and jitter up to the import's wait limit, then fail with their cause.
+ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+RETRY_BASE_S = 1.0
+
+
+def is_transient(error: BaseException) -> bool:
+    return is_retryable(error) or error_code(error) == "ResourceUnavailableException"
+
+
+class StartedAgain(Exception):
+    """Our earlier copy under this name failed and was deleted: call ImportModel again."""
 
 
 def now_iso(clock: Callable[[], float] = time.time) -> str:
@@ -99,8 +112,35 @@ class ImportJob:
             importSeconds=seconds)
 
     # ---------------------------------------------------------------- steps
-    def start_import(self) -> str:
-        """ImportModel once; a clash with our own earlier copy is that copy, not an error."""
+    def start_import(self, claimed_at: float) -> str | None:
+        """ImportModel until it is accepted; None means: hand over to a fresh invocation.
+
+        A clash with our own earlier copy is that copy, unless it failed: then it is deleted
+        and imported again. Transient errors are retried until `claimed_at` plus the import's
+        wait limit (AccessDenied only within the policy propagation window).
+        """
+        deadline = claimed_at + self.config.import_wait_max_s
+        attempt = 0
+        while True:
+            try:
+                return self._import_once()
+            except StartedAgain:
+                continue
+            except (ClientError, BotoConnectionError) as error:
+                now = self.ports.clock()
+                denied_early = (error_code(error) in ACCESS_DENIED_CODES
+                                and now - claimed_at < self.config.access_denied_retry_s)
+                if not (is_transient(error) or denied_early) or now >= deadline:
+                    raise
+            delay = min(backoff_delay(attempt, RETRY_BASE_S, self.config.poll_max_s),
+                        max(0.0, deadline - self.ports.clock()))
+            if self.ports.remaining_s() < delay + self.config.handover_margin_s:
+                return None
+            self.ports.sleep(delay)
+            self.ports.ledger.renew(copy_key(self.share), self.owner, self.lease_s)
+            attempt += 1
+
+    def _import_once(self) -> str:
         request: dict[str, Any] = {"SourceModelArn": self.share.sourceModelArn,
                                    "ModelName": self.share.targetModelName,
                                    "Tags": [{"Key": "model-copy:source",
@@ -118,12 +158,47 @@ class ImportJob:
         except ClientError as error:
             if error_code(error) != "ResourceInUseException":
                 raise
-        existing = self.describe(self.target_arn)
-        if existing.get("SourceModelArn") == self.share.sourceModelArn:
-            return self.target_arn
-        raise InvalidCopyRequest(
-            f"{self.target_arn} already exists and is not a copy of {self.share.sourceModelArn}; "
-            "choose another targetModelName or targetVersionName")
+        try:
+            existing = self.describe(self.target_arn)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":  # deleted meanwhile
+                raise StartedAgain() from error
+            raise
+        if existing.get("SourceModelArn") != self.share.sourceModelArn:
+            raise InvalidCopyRequest(
+                f"{self.target_arn} already exists and is not a copy of "
+                f"{self.share.sourceModelArn}; choose another targetModelName or "
+                "targetVersionName")
+        status = existing.get("Status")
+        if status in FAILURE:
+            # Our own earlier copy, failed: a new request starts afresh in its place.
+            self._delete(self.target_arn)
+        if status in FAILURE or status == "DELETING":
+            self.ports.sleep(self.config.poll_first_s)
+            raise StartedAgain()
+        return self.target_arn  # our copy, trained or on its way: adopted
+
+    def _delete(self, arn: str) -> None:
+        if self.source.is_classifier:
+            call = lambda: self.ports.comprehend.delete_document_classifier(  # noqa: E731
+                DocumentClassifierArn=arn)
+        else:
+            call = lambda: self.ports.comprehend.delete_entity_recognizer(  # noqa: E731
+                EntityRecognizerArn=arn)
+        call_with_retries(call, sleep=self.ports.sleep)
+
+    def recorded_outcome_holds(self, entry: LedgerEntry) -> bool:
+        """A trained copy that still exists in this account answers a new request."""
+        outcome = entry.outcome or {}
+        arn = outcome.get("targetModelArn")
+        if outcome.get("status") not in SUCCESS or not arn:
+            return False
+        try:
+            return self.describe(str(arn)).get("Status") in SUCCESS
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return False
+            raise
 
     def describe(self, arn: str) -> dict[str, Any]:
         if self.source.is_classifier:
@@ -141,19 +216,30 @@ class ImportJob:
         began = datetime.fromisoformat(started_at).timestamp()
         schedule = poll_intervals(self.config.poll_first_s, self.config.poll_max_s,
                                   self.config.import_wait_max_s)
+        last_error: BaseException | None = None
         for interval in schedule:
-            properties = self.describe(target_arn)
-            status = str(properties.get("Status"))
-            if status in SUCCESS or status in FAILURE:
-                return cast(ImportStatus, status), properties.get("Message")
-            if status == "DELETING":
-                return "FAILED", f"{target_arn} is being deleted by someone else"
+            try:
+                properties = self.describe(target_arn)
+            except (ClientError, BotoConnectionError) as error:
+                # Throttled or unavailable for now: the import goes on, so do we.
+                if not is_transient(error):
+                    raise
+                last_error = error
+            else:
+                last_error = None
+                status = str(properties.get("Status"))
+                if status in SUCCESS or status in FAILURE:
+                    return cast(ImportStatus, status), properties.get("Message")
+                if status == "DELETING":
+                    return "FAILED", f"{target_arn} is being deleted by someone else"
             if self.ports.clock() - began > self.config.import_wait_max_s:
                 break
             if self.ports.remaining_s() < interval + self.config.handover_margin_s:
                 return None
             self.ports.sleep(interval)
             self.ports.ledger.renew(key, self.owner, self.lease_s)
+        if last_error is not None:
+            return "FAILED", f"{error_code(last_error) or type(last_error).__name__}: {last_error}"
         return "FAILED", (f"the import was still running after "
                           f"{self.config.import_wait_max_s:.0f} s (IMPORT_WAIT_MAX_SECONDS)")
 
@@ -170,7 +256,8 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
     job = ImportJob(share=share, source=source, owner=owner, config=config, ports=ports)
     key = copy_key(share)
     waiter = {"taskToken": share.taskToken or "", "correlationId": share.correlationId}
-    claim: Claim = ports.ledger.claim(key, owner, job.lease_s, waiter, resume_from=resume_from)
+    claim: Claim = ports.ledger.claim(key, owner, job.lease_s, waiter, resume_from=resume_from,
+                                      still_holds=job.recorded_outcome_holds)
     if claim.kind == "done":
         _answer(job, claim.entry.outcome or {}, [waiter])
         return "duplicate: answered with the recorded outcome"
@@ -180,13 +267,16 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
     target_arn, started_at = entry.target_model_arn, entry.import_started_at
     try:
         if target_arn is None or started_at is None:
+            target_arn = job.start_import(entry.claimed_at or ports.clock())
+            if target_arn is None:
+                ports.hand_over(owner)
+                return "handed over while ImportModel is retried"
             started_at = now_iso(ports.clock)
-            target_arn = job.start_import()
             ports.ledger.record_import(key, owner, target_arn, started_at)
             ports.report(DetailType.MODEL_IMPORT_STARTED,
                          job.outcome("IMPORTING", None, target_arn, started_at, share.taskToken))
         result = job.follow(target_arn, started_at)
-    except (ClientError, InvalidCopyRequest) as error:
+    except (ClientError, BotoConnectionError, InvalidCopyRequest) as error:
         result = ("FAILED", f"{error_code(error) or type(error).__name__}: {error}")
 
     if result is None:

@@ -5,6 +5,10 @@ EventBridge may deliver one share twice and a re-run of the source makes a new e
 Whoever holds the item's lease follows the import; others add themselves as waiters
 and are answered when it ends. A lease that expires (the holder died and its retries
 ran out) can be taken over, so an import is never left without someone following it.
+
+The ledger decides who follows an import, not the copy's fate: a recorded outcome answers
+a later request only while it still holds (the caller says so, e.g. the copy still exists
+and is trained). Otherwise the new request restarts the item and imports afresh.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class LedgerEntry:
     import_started_at: str | None = None
     outcome: dict[str, Any] | None = None
     waiters: list[dict[str, str]] = field(default_factory=list)
+    # When this attempt at the copy was claimed: transient errors are retried until then
+    # plus the import's wait limit, across hand-overs.
+    claimed_at: float | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> LedgerEntry:
@@ -40,19 +47,20 @@ class LedgerEntry:
                    target_model_arn=item.get("targetModelArn"),
                    import_started_at=item.get("importStartedAt"),
                    outcome=json.loads(item["outcome"]) if item.get("outcome") else None,
-                   waiters=list(item.get("waiters", [])))
+                   waiters=list(item.get("waiters", [])),
+                   claimed_at=float(item["claimedAt"]) if "claimedAt" in item else None)
 
 
 @dataclass(frozen=True)
 class Claim:
     """What this invocation should do: follow the import, or leave it to the holder."""
 
-    kind: str  # "new" | "resumed" | "taken-over" | "busy" | "done"
+    kind: str  # "new" | "resumed" | "taken-over" | "restarted" | "busy" | "done"
     entry: LedgerEntry
 
     @property
     def follows(self) -> bool:
-        return self.kind in ("new", "resumed", "taken-over")
+        return self.kind in ("new", "resumed", "taken-over", "restarted")
 
 
 class Ledger:
@@ -69,8 +77,13 @@ class Ledger:
         return self._get(key)
 
     def claim(self, key: str, owner: str, lease_s: float, waiter: dict[str, str],
-              resume_from: str | None = None) -> Claim:
-        """Take the item, resume it (same owner or a handover), or join it as a waiter."""
+              resume_from: str | None = None,
+              still_holds: Callable[[LedgerEntry], bool] = lambda _entry: True) -> Claim:
+        """Take the item, resume it (same owner or a handover), or join it as a waiter.
+
+        A DONE item answers with its outcome while `still_holds(entry)`; otherwise this
+        request restarts it (one request wins a race; the others join it as waiters).
+        """
         for _ in range(5):
             now = self.clock()
             entry = self._get(key)
@@ -78,7 +91,10 @@ class Ledger:
                 if entry is None:
                     return Claim("new", self._create(key, owner, lease_s, waiter, now))
                 if entry.status == "DONE":
-                    return Claim("done", entry)
+                    # A redelivery of a request already answered is no new request.
+                    if waiter in entry.waiters or still_holds(entry):
+                        return Claim("done", entry)
+                    return Claim("restarted", self._restart(entry, owner, lease_s, waiter, now))
                 if entry.owner in (owner, resume_from):
                     return Claim("resumed", self._take(entry, owner, lease_s, now, waiter=None))
                 if entry.lease_until < now:
@@ -93,9 +109,27 @@ class Ledger:
                 now: float) -> LedgerEntry:
         item = {"copyKey": key, "status": "IMPORTING", "owner": owner,
                 "leaseUntil": int(now + lease_s), "waiters": [waiter],
-                "expiresAt": int(now + RECORD_TTL_S)}
+                "claimedAt": int(now), "expiresAt": int(now + RECORD_TTL_S)}
         self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(copyKey)")
         return LedgerEntry.from_item(item)
+
+    def _restart(self, entry: LedgerEntry, owner: str, lease_s: float,
+                 waiter: dict[str, str], now: float) -> LedgerEntry:
+        """DONE -> IMPORTING under a new owner, forgetting the old attempt's copy and outcome."""
+        self.table.update_item(
+            Key={"copyKey": entry.copy_key},
+            UpdateExpression=("SET #s = :importing, #o = :new, leaseUntil = :lease, "
+                              "waiters = :w, claimedAt = :now, expiresAt = :expires "
+                              "REMOVE outcome, targetModelArn, importStartedAt"),
+            ConditionExpression="#s = :done AND #o = :old",
+            ExpressionAttributeNames={"#s": "status", "#o": "owner"},
+            ExpressionAttributeValues={":importing": "IMPORTING", ":done": "DONE",
+                                       ":new": owner, ":old": entry.owner,
+                                       ":lease": int(now + lease_s), ":w": [waiter],
+                                       ":now": int(now), ":expires": int(now + RECORD_TTL_S)})
+        return LedgerEntry(copy_key=entry.copy_key, status="IMPORTING", owner=owner,
+                           lease_until=int(now + lease_s), waiters=[waiter],
+                           claimed_at=int(now))
 
     def _take(self, entry: LedgerEntry, owner: str, lease_s: float, now: float,
               waiter: dict[str, str] | None) -> LedgerEntry:

@@ -32,10 +32,16 @@ def is_retryable(error: BaseException) -> bool:
     return error_code(error) in THROTTLING_CODES | TRANSIENT_CODES
 
 
+def backoff_delay(attempt: int, base: float, cap: float,
+                  rng: Callable[[], float] = random.random) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return rng() * min(cap, base * 2 ** min(attempt, 32))
+
+
 def backoff_delays(attempts: int, base: float, cap: float,
                    rng: Callable[[], float] = random.random) -> list[float]:
     """Full jitter: each delay uniform in [0, min(cap, base * 2**n)]."""
-    return [rng() * min(cap, base * 2 ** n) for n in range(attempts)]
+    return [backoff_delay(n, base, cap, rng) for n in range(attempts)]
 
 
 def call_with_retries(call: Callable[[], T], *, attempts: int = 8, base: float = 0.2,

@@ -202,7 +202,8 @@ def test_duplicate_after_the_end_is_answered_from_the_ledger(make_ports: Any,
     result = run(sample_share(taskToken="token-2", correlationId="exec-2"), SOURCE, "req-2",
                  CONFIG, make_ports(comprehend))
     assert result.startswith("duplicate: answered")
-    assert len(comprehend.calls) == calls
+    # One Describe checks that the recorded copy still exists; nothing is imported.
+    assert [call for call, _ in comprehend.calls[calls:]] == ["describe_document_classifier"]
     detail_type, outcome = recorder.reports[-1]
     assert detail_type == DetailType.MODEL_IMPORTED
     assert (outcome.taskToken, outcome.correlationId) == ("token-2", "exec-2")
@@ -368,3 +369,182 @@ def test_put_outcome_raises_when_eventbridge_refuses() -> None:
     with pytest.raises(OutcomeNotDelivered, match="AccessDenied"):
         put_outcome(FakeEvents(failed=True), "model-copy", DetailType.MODEL_IMPORT_FAILED,
                     outcome)
+
+
+# ------------------------------------------------------------------ starting afresh (issue 14)
+class AfreshComprehend(FakeComprehend):
+    """The fake plus what starting afresh needs: missing models, deletes and scripted errors."""
+
+    def __init__(self, statuses: list[str], message: str | None = None) -> None:
+        super().__init__(statuses, message)
+        self.import_errors: list[str] = []  # codes ImportModel raises first, in order
+        self.describe_errors: list[str] = []
+
+    def import_model(self, **request: Any) -> dict[str, Any]:
+        if self.import_errors:
+            self.calls.append(("import_model", request))
+            raise client_error(self.import_errors.pop(0), "ImportModel")
+        return super().import_model(**request)
+
+    def _describe(self, arn: str) -> dict[str, Any]:
+        if self.describe_errors:
+            raise client_error(self.describe_errors.pop(0), "DescribeDocumentClassifier")
+        if arn not in self.models:
+            raise client_error("ResourceNotFoundException", "DescribeDocumentClassifier")
+        return super()._describe(arn)
+
+    def delete_document_classifier(self, DocumentClassifierArn: str) -> dict[str, Any]:
+        self.calls.append(("delete_document_classifier", {"arn": DocumentClassifierArn}))
+        self.models.pop(DocumentClassifierArn)
+        return {}
+
+
+def _final(recorder: Recorder) -> ImportOutcome:
+    detail_type, outcome = recorder.reports[-1]
+    assert detail_type in (DetailType.MODEL_IMPORTED, DetailType.MODEL_IMPORT_FAILED)
+    return outcome
+
+
+def test_a_copy_deleted_in_the_target_is_imported_again(make_ports: Any,
+                                                        recorder: Recorder) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    run(sample_share(taskToken="t-1"), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    comprehend.models.pop(TARGET_ARN)  # someone deleted the copy in B
+    result = run(sample_share(taskToken="t-2", correlationId="exec-2"), SOURCE, "req-2",
+                 CONFIG, make_ports(comprehend))
+    assert result == f"{TARGET_ARN}: TRAINED"
+    assert comprehend.count("import_model") == 2
+    assert TARGET_ARN in comprehend.models
+    assert (_final(recorder).taskToken, _final(recorder).status) == ("t-2", "TRAINED")
+
+
+def test_a_trained_copy_that_still_exists_is_adopted(make_ports: Any,
+                                                     recorder: Recorder) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    run(sample_share(taskToken="t-1"), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    result = run(sample_share(taskToken="t-2", correlationId="exec-2"), SOURCE, "req-2",
+                 CONFIG, make_ports(comprehend))
+    assert result.startswith("duplicate: answered")
+    assert comprehend.count("import_model") == 1
+
+
+def test_an_import_that_failed_is_retried_by_a_new_request(make_ports: Any,
+                                                           recorder: Recorder) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.import_errors = ["ResourceLimitExceededException"]
+    run(sample_share(taskToken="t-1"), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    assert _final(recorder).status == "FAILED"
+    assert "ResourceLimitExceededException" in (_final(recorder).message or "")
+    run(sample_share(taskToken="t-2", correlationId="exec-2"), SOURCE, "req-2", CONFIG,
+        make_ports(comprehend))
+    assert (_final(recorder).taskToken, _final(recorder).status) == ("t-2", "TRAINED")
+    assert comprehend.count("import_model") == 2
+
+
+def test_a_copy_in_error_is_deleted_and_imported_again(make_ports: Any,
+                                                       recorder: Recorder) -> None:
+    comprehend = AfreshComprehend(["SUBMITTED", "IN_ERROR"], message="disk on fire")
+    run(sample_share(taskToken="t-1"), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    assert _final(recorder).status == "IN_ERROR"
+    comprehend.statuses = ["SUBMITTED", "TRAINED"]  # the cause was fixed
+    run(sample_share(taskToken="t-2", correlationId="exec-2"), SOURCE, "req-2", CONFIG,
+        make_ports(comprehend))
+    assert (_final(recorder).taskToken, _final(recorder).status) == ("t-2", "TRAINED")
+    assert comprehend.count("delete_document_classifier") == 1
+    assert comprehend.count("import_model") == 3  # first, refused by the failed copy, again
+
+
+def test_a_foreign_model_in_error_is_never_deleted(make_ports: Any, recorder: Recorder) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.add_model(TARGET_ARN, None, ["IN_ERROR"])  # trained in B, not our copy
+    run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    assert _final(recorder).status == "FAILED"
+    assert comprehend.count("delete_document_classifier") == 0
+
+
+@pytest.mark.parametrize("code", ["TooManyRequestsException", "ThrottlingException",
+                                  "InternalServerException", "ResourceUnavailableException",
+                                  "ServiceUnavailable"])
+def test_transient_import_errors_are_retried_past_the_client_retries(
+        make_ports: Any, recorder: Recorder, clock: Any, code: str) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.import_errors = [code] * 20  # far more than one call's retries
+    run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    assert _final(recorder).status == "TRAINED"
+    assert comprehend.count("import_model") == 21
+    assert clock.slept and len(set(clock.slept)) > 1, "backoff with jitter"
+
+
+def test_transient_errors_past_the_wait_limit_fail_with_their_real_cause(
+        make_ports: Any, recorder: Recorder, clock: Any) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.import_errors = ["TooManyRequestsException"] * 10_000
+    start = clock.now
+    run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    outcome = _final(recorder)
+    assert outcome.status == "FAILED"
+    assert (outcome.message or "").startswith("TooManyRequestsException")
+    assert CONFIG.import_wait_max_s <= clock.now - start <= CONFIG.import_wait_max_s + 10
+
+
+def test_access_denied_is_retried_only_within_the_propagation_window(
+        make_ports: Any, recorder: Recorder, clock: Any) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.import_errors = ["AccessDeniedException"] * 3  # the share's policy propagates
+    run(sample_share(taskToken="t-1"), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    assert _final(recorder).status == "TRAINED"
+
+    never = AfreshComprehend(["TRAINED"])
+    never.import_errors = ["AccessDeniedException"] * 10_000
+    config = replace(CONFIG, import_wait_max_s=3600)
+    start = clock.now
+    run(sample_share(targetModelName="other"), SOURCE, "req-2", config, make_ports(never))
+    outcome = _final(recorder)
+    assert outcome.status == "FAILED" and "AccessDeniedException" in (outcome.message or "")
+    assert clock.now - start < config.access_denied_retry_s + 60, "not until the wait limit"
+
+
+def test_transient_retries_hand_over_and_keep_the_deadline(make_ports: Any, recorder: Recorder,
+                                                           ledger: Ledger, clock: Any) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.import_errors = ["TooManyRequestsException"] * 10_000
+    share = sample_share()
+    claimed = clock.now
+    for request in range(200):
+        ports = make_ports(comprehend)
+        ends = clock.now + 20  # each invocation may run 20 s
+        ports.remaining_s = lambda ends=ends: ends - clock.now
+        result = run(share, SOURCE, f"req-{request + 1}", CONFIG, ports,
+                     resume_from=f"req-{request}" if request else None)
+        if not result.startswith("handed over"):
+            break
+    assert recorder.handovers, "retries that outlast the invocation hand over"
+    assert _final(recorder).status == "FAILED"
+    assert clock.now - claimed <= CONFIG.import_wait_max_s + 10, "the deadline survives"
+
+
+def test_thirty_seconds_of_describe_throttling_while_following_ends_trained(
+        make_ports: Any, recorder: Recorder, clock: Any) -> None:
+    comprehend = AfreshComprehend(["SUBMITTED", "TRAINING", "TRAINED"])
+    throttled_until = clock.now + 30
+    real = comprehend._describe
+
+    def describe(arn: str) -> dict[str, Any]:
+        if clock.now < throttled_until:
+            raise client_error("TooManyRequestsException", "DescribeDocumentClassifier")
+        return real(arn)
+
+    comprehend._describe = describe  # type: ignore[method-assign]
+    run(sample_share(), SOURCE, "req-1", replace(CONFIG, import_wait_max_s=600),
+        make_ports(comprehend))
+    assert _final(recorder).status == "TRAINED"
+
+
+def test_describe_throttled_past_the_wait_limit_fails_with_the_real_cause(
+        make_ports: Any, recorder: Recorder) -> None:
+    comprehend = AfreshComprehend(["TRAINING"])
+    comprehend.describe_errors = ["TooManyRequestsException"] * 10_000
+    run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    outcome = _final(recorder)
+    assert outcome.status == "FAILED"
+    assert (outcome.message or "").startswith("TooManyRequestsException")

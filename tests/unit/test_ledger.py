@@ -135,3 +135,65 @@ def test_a_claim_that_loses_a_race_reads_again(ledger_table: Any, clock: Any) ->
     assert claim.kind == "busy"
     assert stored(ledger_table)["owner"] == "req-other"
     assert stored(ledger_table)["waiters"] == [FIRST, SECOND]
+
+
+# ------------------------------------------------------------------ starting afresh (issue 14)
+def test_an_outcome_that_no_longer_holds_is_restarted_by_the_new_request(
+        ledger: Ledger, ledger_table: Any, clock: Any) -> None:
+    ledger.claim(KEY, "req-1", LEASE, FIRST)
+    ledger.record_import(KEY, "req-1", TARGET_ARN, "2026-11-03T09:20:00+00:00")
+    ledger.finish(KEY, "req-1", {"status": "IN_ERROR", "targetModelArn": TARGET_ARN})
+    clock.now += 60
+    seen: list[Any] = []
+    claim = ledger.claim(KEY, "req-2", LEASE, SECOND,
+                         still_holds=lambda entry: bool(seen.append(entry.outcome)))
+    assert seen == [{"status": "IN_ERROR", "targetModelArn": TARGET_ARN}]
+    assert claim.kind == "restarted" and claim.follows
+    item = stored(ledger_table)
+    assert (item["status"], item["owner"]) == ("IMPORTING", "req-2")
+    assert item["waiters"] == [SECOND], "the old waiters were answered already"
+    assert "outcome" not in item and "targetModelArn" not in item
+    assert "importStartedAt" not in item
+    assert item["claimedAt"] == int(clock.now)
+    assert claim.entry.claimed_at == int(clock.now)
+
+
+def test_an_outcome_that_holds_is_answered_as_before(ledger: Ledger) -> None:
+    ledger.claim(KEY, "req-1", LEASE, FIRST)
+    ledger.finish(KEY, "req-1", {"status": "TRAINED", "targetModelArn": TARGET_ARN})
+    claim = ledger.claim(KEY, "req-2", LEASE, SECOND, still_holds=lambda entry: True)
+    assert claim.kind == "done"
+
+
+def test_two_requests_restarting_at_once_import_once(ledger_table: Any, clock: Any) -> None:
+    """The second request finds the item restarted by the first and waits for it."""
+    Ledger(ledger_table, clock=clock).claim(KEY, "req-1", LEASE, FIRST)
+    Ledger(ledger_table, clock=clock).finish(KEY, "req-1", {"status": "FAILED"})
+    third = {"taskToken": "token-3", "correlationId": "exec-3"}
+
+    def restart_by_another(_entry: Any) -> bool:
+        if not getattr(restart_by_another, "done", False):
+            restart_by_another.done = True  # type: ignore[attr-defined]
+            Ledger(ledger_table, clock=clock).claim(KEY, "req-other", LEASE, third,
+                                                    still_holds=lambda _e: False)
+        return False
+
+    claim = Ledger(ledger_table, clock=clock).claim(KEY, "req-2", LEASE, SECOND,
+                                                    still_holds=restart_by_another)
+    assert claim.kind == "busy"
+    assert stored(ledger_table)["owner"] == "req-other"
+    assert stored(ledger_table)["waiters"] == [third, SECOND]
+
+
+def test_the_first_claim_records_when_it_was_claimed(ledger: Ledger, ledger_table: Any,
+                                                     clock: Any) -> None:
+    claim = ledger.claim(KEY, "req-1", LEASE, FIRST)
+    assert stored(ledger_table)["claimedAt"] == int(clock.now)
+    assert claim.entry.claimed_at == int(clock.now)
+
+
+def test_a_redelivery_of_an_answered_request_is_not_a_new_request(ledger: Ledger) -> None:
+    ledger.claim(KEY, "req-1", LEASE, FIRST)
+    ledger.finish(KEY, "req-1", {"status": "FAILED"})
+    claim = ledger.claim(KEY, "req-2", LEASE, FIRST, still_holds=lambda _entry: False)
+    assert claim.kind == "done"

@@ -41,8 +41,10 @@ ACCEPTED_MANAGED_POLICIES = {
 }
 
 # Comprehend actions each function's role may hold: what its code calls, nothing more.
+# Delete*: a new request replaces our own copy that ended IN_ERROR/STOPPED (issue 14).
 IMPORT_ACTIONS = {"comprehend:ImportModel", "comprehend:DescribeDocumentClassifier",
-                  "comprehend:DescribeEntityRecognizer", "comprehend:TagResource"}
+                  "comprehend:DescribeEntityRecognizer", "comprehend:TagResource",
+                  "comprehend:DeleteDocumentClassifier", "comprehend:DeleteEntityRecognizer"}
 # Delete: revoking the only statement deletes the policy (Comprehend refuses an empty one).
 SHARE_ACTIONS = {"comprehend:DescribeResourcePolicy", "comprehend:PutResourcePolicy",
                  "comprehend:DeleteResourcePolicy"}
