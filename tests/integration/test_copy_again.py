@@ -111,3 +111,36 @@ def test_thirty_seconds_of_describe_throttling_while_polling_ends_trained(
                            and i["status"] == "DONE" and i, timeout=60)
     assert json.loads(item["outcome"])["status"] == "TRAINED", item["outcome"]
     assert imports(local_cloud) - before == 1
+
+
+@pytest.mark.parametrize("code", ["TooManyRequestsException", "InternalServerException",
+                                  "ResourceUnavailableException"])
+def test_transient_import_errors_are_retried_until_the_import_is_accepted(
+        copier: Copier, local_cloud, code: str):
+    """ImportModel failing with a transient error 12 times in a row still ends TRAINED."""
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    local_cloud.control("comprehend", "inject", operation="ImportModel", error=code, times=12,
+                        accounts=[TARGET_ACCOUNT])
+    try:
+        execution = _copy(copier, arn, f"transient-{uuid.uuid4().hex[:6]}")
+    finally:
+        local_cloud.control("comprehend", "inject", operation="ImportModel", error=None)
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+
+
+def test_a_final_import_error_fails_with_its_cause_and_a_new_copy_retries(copier: Copier,
+                                                                         local_cloud):
+    """ResourceLimitExceeded fails the copy with that cause; a later copy imports afresh."""
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    name = f"limit-{uuid.uuid4().hex[:6]}"
+    local_cloud.control("comprehend", "inject", operation="ImportModel",
+                        error="ResourceLimitExceededException", accounts=[TARGET_ACCOUNT])
+    try:
+        first = _copy(copier, arn, name)
+    finally:
+        local_cloud.control("comprehend", "inject", operation="ImportModel", error=None)
+    assert first["status"] == "FAILED" and "ResourceLimitExceededException" in first["cause"]
+    second = _copy(copier, arn, name)
+    assert second["status"] == "SUCCEEDED", second.get("cause")
