@@ -1,9 +1,16 @@
-"""Share a model version with a target account: read, merge, write with optimistic concurrency."""
+"""Share a model version with a target account: read, merge, write with optimistic concurrency.
+
+Everything here runs inside the share function's timeout, so retries and conflict re-reads are
+bounded by the time the Lambda has left (`time_left`), not only by a count.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -11,12 +18,16 @@ from model_copy import policy
 from model_copy.errors import ShareFailed
 from model_copy.retry import call_with_retries, error_code, is_retryable
 
+T = TypeVar("T")
+
 # Codes a stale PolicyRevisionId may come back as: AWS does not document which one it is
 # (aws-facts.md item 5; most likely InvalidRequestException). The same codes also mean a real
 # validation error, so a conflict is only believed when a re-read shows a new revision.
 REVISION_CONFLICT_CODES = frozenset({"InvalidRequestException", "ResourceInUseException",
                                      "ConcurrentModificationException"})
 MAX_CONFLICT_RETRIES = 10
+# Kept back from the Lambda's time left: enough to raise, log and return the failure.
+TIME_MARGIN_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -27,9 +38,38 @@ class ShareResult:
     policy_revision_id: str | None
 
 
-def _read_policy(comprehend: Any, arn: str) -> tuple[policy.Policy, str | None]:
+class _Budget:
+    """The time left to the caller (the Lambda), spent by calls and backoff sleeps."""
+
+    def __init__(self, arn: str, time_left: Callable[[], float] | None,
+                 sleep: Callable[[float], None]) -> None:
+        self.arn = arn
+        self.time_left = time_left or (lambda: math.inf)
+        self._sleep = sleep
+
+    def out_of_time(self, doing: str) -> ShareFailed:
+        return ShareFailed(f"the share function ran out of time while {doing} the resource "
+                           f"policy of {self.arn}; try again")
+
+    def check(self, doing: str, needs: float = 0.0) -> None:
+        if self.time_left() < needs + TIME_MARGIN_S:
+            raise self.out_of_time(doing)
+
+    def call(self, call: Callable[[], T], doing: str) -> T:
+        """`call` with throttling retries, never sleeping past the time left."""
+        def sleep(seconds: float) -> None:
+            if self.time_left() - seconds < TIME_MARGIN_S:
+                raise self.out_of_time(doing)
+            self._sleep(seconds)
+
+        self.check(doing)
+        return call_with_retries(call, sleep=sleep)
+
+
+def _read_policy(comprehend: Any, arn: str, budget: _Budget) -> tuple[policy.Policy, str | None]:
     try:
-        response = call_with_retries(lambda: comprehend.describe_resource_policy(ResourceArn=arn))
+        response = budget.call(lambda: comprehend.describe_resource_policy(ResourceArn=arn),
+                               "reading")
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":
             # No policy yet. (If the model itself were missing, the write fails clearly.)
@@ -38,16 +78,12 @@ def _read_policy(comprehend: Any, arn: str) -> tuple[policy.Policy, str | None]:
     return policy.parse_policy(response.get("ResourcePolicy")), response.get("PolicyRevisionId")
 
 
-def _revision_now(comprehend: Any, arn: str) -> str | None:
-    return _read_policy(comprehend, arn)[1]
-
-
 def _message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", "")) or str(error)
 
 
-def _write(comprehend: Any, arn: str, updated: policy.Policy,
-           revision: str | None) -> str | None:
+def _write(comprehend: Any, arn: str, updated: policy.Policy, revision: str | None,
+           budget: _Budget) -> str | None:
     """Write `updated` at `revision`; the new revision id, or None when the policy is gone.
 
     Comprehend refuses a policy with no statement, so when nothing is left the policy is
@@ -57,24 +93,29 @@ def _write(comprehend: Any, arn: str, updated: policy.Policy,
     if revision:
         request["PolicyRevisionId"] = revision
     if not updated.get("Statement"):
-        call_with_retries(lambda: comprehend.delete_resource_policy(**request))
+        budget.call(lambda: comprehend.delete_resource_policy(**request), "deleting")
         return None
     request["ResourcePolicy"] = policy.render(updated)
-    response = call_with_retries(lambda: dict(comprehend.put_resource_policy(**request)))
+    response = budget.call(lambda: dict(comprehend.put_resource_policy(**request)), "writing")
     return response.get("PolicyRevisionId")
 
 
-def _update(comprehend: Any, arn: str, account: str, merge: Any, fix: str = "") -> ShareResult:
+def _update(comprehend: Any, arn: str, account: str, merge: Any, budget: _Budget,
+            fix: str = "") -> ShareResult:
+    last_attempt_s = 0.0  # another attempt starts only if one as long as the last still fits
     for _ in range(MAX_CONFLICT_RETRIES):
-        current, revision = _read_policy(comprehend, arn)
+        budget.check("updating", needs=last_attempt_s)
+        started = budget.time_left()
+        current, revision = _read_policy(comprehend, arn, budget)
         updated, changed = merge(current)
         if not changed:
             return ShareResult(arn, account, False, revision)
         try:
-            new_revision = _write(comprehend, arn, updated, revision)
+            new_revision = _write(comprehend, arn, updated, revision, budget)
         except ClientError as error:
             if (error_code(error) in REVISION_CONFLICT_CODES and not is_retryable(error)
-                    and _revision_now(comprehend, arn) != revision):
+                    and _read_policy(comprehend, arn, budget)[1] != revision):
+                last_attempt_s = started - budget.time_left() if math.isfinite(started) else 0.0
                 continue  # someone else wrote meanwhile: merge into what they wrote
             raise ShareFailed(f"could not write the resource policy of {arn}: "
                               f"{error_code(error)}: {_message(error)}{fix}") from error
@@ -83,18 +124,27 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any, fix: str = "") 
                       f"({MAX_CONFLICT_RETRIES} attempts); try again")
 
 
-def share_model_version(comprehend: Any, arn: str, account: str, principal_arn: str) -> ShareResult:
-    """Let `principal_arn` of `account` import `arn`; others' statements stay untouched."""
+def share_model_version(comprehend: Any, arn: str, account: str, principal_arn: str, *,
+                        time_left: Callable[[], float] | None = None,
+                        sleep: Callable[[float], None] = time.sleep) -> ShareResult:
+    """Let `principal_arn` of `account` import `arn`; others' statements stay untouched.
+
+    `time_left` (seconds) bounds the retries, normally the Lambda's remaining time.
+    """
     # The likeliest refusal of a well-formed statement: AWS validates principals, and the
     # import role is created by the target stack.
     fix = (f". If {principal_arn} does not exist yet, deploy the target stack in account "
            f"{account} first (it creates the import role), then copy again")
     return _update(comprehend, arn, account,
-                   lambda current: policy.grant_import(current, account, principal_arn), fix)
+                   lambda current: policy.grant_import(current, account, principal_arn),
+                   _Budget(arn, time_left, sleep), fix)
 
 
-def unshare_model_version(comprehend: Any, arn: str, account: str) -> ShareResult:
+def unshare_model_version(comprehend: Any, arn: str, account: str, *,
+                          time_left: Callable[[], float] | None = None,
+                          sleep: Callable[[float], None] = time.sleep) -> ShareResult:
     """Remove our statement for `account` (after it imported), leaving everything else;
     when ours was the only statement, the policy is deleted."""
     return _update(comprehend, arn, account,
-                   lambda current: policy.revoke_import(current, account))
+                   lambda current: policy.revoke_import(current, account),
+                   _Budget(arn, time_left, sleep))

@@ -12,14 +12,19 @@ comprehend = boto3.client("comprehend")
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # Conflict re-reads and throttling backoff stop while the function can still report why.
+    def time_left() -> float:
+        return float(context.get_remaining_time_in_millis()) / 1000
+
     arn = str(parse_model_arn(event.get("sourceModelArn")))
     account = validate_account(event.get("account"), "target account")
     action = event.get("action")
     if action == "share":
-        result = share_model_version(comprehend, arn, account, str(event.get("principal")))
+        result = share_model_version(comprehend, arn, account, str(event.get("principal")),
+                                     time_left=time_left)
     elif action == "unshare":
-        result = unshare_model_version(comprehend, arn, account)
+        result = unshare_model_version(comprehend, arn, account, time_left=time_left)
     else:
         raise InvalidCopyRequest(f"action must be 'share' or 'unshare', not {action!r}")
     logger.info("resource policy updated" if result.changed else "resource policy already right",

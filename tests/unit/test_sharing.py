@@ -280,3 +280,84 @@ def test_a_refusal_without_a_prior_policy_is_not_a_conflict_either() -> None:
     with pytest.raises(ShareFailed, match="Invalid principal"):
         share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
     assert len(comprehend.puts) == 1
+
+
+class LambdaClock:
+    """The Lambda's time left, spent by each write and each backoff sleep."""
+
+    def __init__(self, seconds_left: float, per_write: float) -> None:
+        self.left, self.per_write = seconds_left, per_write
+        self.slept: list[float] = []
+
+    def remaining(self) -> float:
+        return self.left
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.left -= seconds
+
+
+def test_the_conflict_loop_stops_before_the_function_times_out() -> None:
+    """Issue 13 item 11: ten conflicting attempts could outlast the 30 s timeout; the loop
+    stops while there is time left to say why."""
+    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    clock = LambdaClock(seconds_left=30, per_write=6)
+
+    def conflict_and_spend(request: dict[str, Any]) -> None:
+        clock.left -= clock.per_write
+        comprehend._write(json.dumps({"Statement": [FOREIGN]}))
+
+    comprehend.before_put = conflict_and_spend
+    with pytest.raises(ShareFailed, match="time") as raised:
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL, time_left=clock.remaining)
+    assert 1 < len(comprehend.puts) < MAX_CONFLICT_RETRIES
+    assert clock.left > 0, "the function must still be running to report the failure"
+    assert "try again" in str(raised.value)
+
+
+def test_throttling_backoff_never_sleeps_past_the_time_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retry, "backoff_delays", lambda attempts, base, cap: [1.5] * attempts)
+    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    clock = LambdaClock(seconds_left=4, per_write=0)
+
+    def throttle(request: dict[str, Any]) -> None:
+        raise client_error("TooManyRequestsException", "slow down", "PutResourcePolicy")
+
+    comprehend.before_put = throttle
+    with pytest.raises(ShareFailed, match="time"):
+        share_model_version(comprehend, ARN, TARGET, PRINCIPAL, time_left=clock.remaining,
+                            sleep=clock.sleep)
+    assert clock.left > 0
+
+
+def test_the_handler_bounds_sharing_by_the_lambda_time_left(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    from pathlib import Path
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "functions"))
+    app = importlib.import_module("share_model_version.app")
+
+    seen: dict[str, Any] = {}
+
+    def fake_share(comprehend: Any, arn: str, account: str, principal: str,
+                   **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        from model_copy.sharing import ShareResult
+        return ShareResult(arn, account, False, "rev")
+
+    monkeypatch.setattr(app, "share_model_version", fake_share)
+
+    class Context:
+        function_name, memory_limit_in_mb, aws_request_id = "share", 256, "r-1"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:111111111111:function:share"
+
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 12_500
+
+    app.handler({"action": "share", "sourceModelArn": ARN, "account": TARGET,
+                 "principal": PRINCIPAL}, Context())
+    assert seen["time_left"]() == 12.5
