@@ -52,7 +52,7 @@ demo: install
 	$(BIN)/model-copy demo
 
 local-up: install
-	$(BIN)/model-copy local up
+	$(BIN)/model-copy local up$(if $(TEMPLATE), --template $(TEMPLATE))$(if $(PARAMS), --parameter-overrides $(PARAMS))
 
 local-down: install
 	$(BIN)/model-copy local down

@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from local_cloud.cloudformation.intrinsics import TemplateError
+from local_cloud.cloudformation.pipeline import parse_overrides
 from model_copy_cli import controls, copy, local, report
 from model_copy_cli.demo import run_demo
 from model_copy_cli.errors import USAGE, CliError
@@ -43,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     up = local_actions.add_parser("up", parents=[common],
                                   help="start it in the background and deploy both sides")
     up.add_argument("--port", type=int, help="default MODEL_COPY_LOCAL_PORT or 4566")
+    up.add_argument("--template", type=Path, metavar="FILE",
+                    help="deploy this template instead of template.yaml (both sides)")
+    up.add_argument("--parameter-overrides", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="template parameters for both stacks, as sam deploy takes them; "
+                         "with --template or these, the stacks are redeployed")
     local_actions.add_parser("down", parents=[common], help="stop it")
     local_actions.add_parser("status", parents=[common], help="is it running, what is deployed")
 
@@ -178,9 +186,12 @@ def _local(args: argparse.Namespace) -> int:
         return 0
     if args.action == "up":
         try:
-            state = local.up(port=args.port)
+            state = local.up(port=args.port, template=args.template,
+                             overrides=parse_overrides(args.parameter_overrides))
         except local.NotInstalled as problem:
             raise CliError(str(problem)) from None
+        except TemplateError as problem:
+            raise CliError(f"nothing deployed: {problem}", USAGE) from None
         except (RuntimeError, OSError) as problem:
             raise CliError(f"the local cloud did not start: {problem}") from None
     else:

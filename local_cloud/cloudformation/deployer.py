@@ -74,6 +74,10 @@ class Stack:
     parameters: dict[str, str]
     resource_types: dict[str, str] = field(default_factory=dict)
     exports: dict[str, Any] = field(default_factory=dict)
+    template: str = ""  # the template file deployed
+    # What the deployment passed (as `sam deploy --parameter-overrides`); the rest of
+    # `parameters` are the template's defaults.
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,7 +110,8 @@ def deploy(session: boto3.Session, template_path: Path, stack_name: str,
     template = package_local_artifacts(template, template_path.parent, store)
     texts = {name: parameter_text(value) for name, value in values.items()}
     template = translate_serverless(template, texts, context.region)
-    return _create_stack(context, template, values, texts, state_dir)
+    return _create_stack(context, template, values, texts, state_dir,
+                         origin=(str(template_path), dict(parameters)))
 
 
 def describe(session: boto3.Session, stack_name: str, state_dir: Path) -> Stack:
@@ -116,6 +121,12 @@ def describe(session: boto3.Session, stack_name: str, state_dir: Path) -> Stack:
         raise StackNotFoundError(f"stack {stack_name!r} is not deployed in account {account}")
     record = json.loads(path.read_text())
     return Stack(**record["stack"])
+
+
+def recorded_stacks(state_dir: Path) -> list[Stack]:
+    """Every stack deployed into the local cloud of `state_dir`, by account and name."""
+    return [Stack(**json.loads(path.read_text())["stack"])
+            for path in sorted((state_dir / "stacks").glob("*.json"))]
 
 
 def delete(session: boto3.Session, stack_name: str, state_dir: Path) -> bool:
@@ -135,7 +146,8 @@ def delete(session: boto3.Session, stack_name: str, state_dir: Path) -> bool:
 # --- the stack ------------------------------------------------------------------------------
 
 def _create_stack(context: _Context, template: dict[str, Any], values: dict[str, Any],
-                  texts: dict[str, str], state_dir: Path) -> Stack:
+                  texts: dict[str, str], state_dir: Path,
+                  origin: tuple[str, dict[str, str]] = ("", {})) -> Stack:
     resources: dict[str, Any] = template.get("Resources") or {}
     if not resources:
         raise TemplateError("the template has no Resources")
@@ -155,7 +167,8 @@ def _create_stack(context: _Context, template: dict[str, Any], values: dict[str,
                             f"(supported: {sorted(HANDLERS)})")
     stack = Stack(name=context.stack_name, account=context.account, region=context.region,
                   stack_id=stack_id, resources={}, outputs={}, parameters=texts,
-                  resource_types={name: str(resources[name]["Type"]) for name in active})
+                  resource_types={name: str(resources[name]["Type"]) for name in active},
+                  template=origin[0], parameter_overrides=origin[1])
     path = _state_file(state_dir, context.account, context.stack_name)
     created: list[dict[str, Any]] = []
     try:

@@ -1,17 +1,24 @@
-"""Deploy model-copy from template.yaml into the local cloud: source side in A, target in B.
+"""Deploy model-copy (or any template) into the local cloud: source side in A as stack
+`model-copy-source`, target side in B as `model-copy-target`.
 
-The parameters below are the only local choices; everything else is the template's.
-Polling and timeouts are shortened so a copy takes seconds, not minutes.
+The local deployment's own settings, below, are the only local choices; everything else is
+the template's, and the caller's overrides win over both. Polling and timeouts are shortened
+so a copy takes seconds, not minutes: training and import are polled every 1 s, then at most
+every 2 s, and the source gives up on training or on a target's outcome after 120 s.
+A template only receives the settings for parameters it declares, so any template deploys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 
 from local_cloud.cloudformation import deployer
+from local_cloud.cloudformation.intrinsics import TemplateError, resolve_parameters
+from local_cloud.cloudformation.sam_translate import load_template
 from local_cloud.core import project
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloud
@@ -31,14 +38,14 @@ FAST_POLLING = {
     "ImportPollFirstSeconds": "1",
     "ImportPollMaxSeconds": "2",
 }
+SHORT_WAITS = {"TrainingWaitMaxSeconds": "120", "ImportTimeoutSeconds": "120"}
 
 
 def source_parameters(targets: list[str] | None = None,
                       **overrides: str) -> dict[str, str]:  # overrides: template parameters
     return {"Side": "source", "TargetAccountIds": ",".join(targets or [TARGET_ACCOUNT]),
             "DefaultTargetAccountIds": ",".join(targets or [TARGET_ACCOUNT]),
-            "TrainingWaitMaxSeconds": "120", "ImportTimeoutSeconds": "120",
-            **FAST_POLLING, **overrides}
+            **SHORT_WAITS, **FAST_POLLING, **overrides}
 
 
 def target_parameters(sources: list[str] | None = None, **overrides: str) -> dict[str, str]:
@@ -61,17 +68,51 @@ def session(cloud: LocalCloud, profile: str) -> boto3.Session:
     return boto3.Session(profile_name=profile, region_name=REGION)
 
 
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """`Key=Value` texts, as `sam deploy --parameter-overrides` takes them."""
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise TemplateError(f"parameter override {pair!r} is not Key=Value")
+        overrides[key.strip()] = value
+    return overrides
+
+
+def _declared_only(parameters: Mapping[str, str], declared: Mapping[str, object],
+                   overrides: Mapping[str, str]) -> dict[str, str]:
+    """The local settings the template declares, then the caller's overrides (all of them,
+    so a parameter the template lacks is refused by name, as CloudFormation does)."""
+    return {**{k: v for k, v in parameters.items() if k in declared}, **overrides}
+
+
+def stack_parameters(template: Path = TEMPLATE, source_overrides: Mapping[str, str] | None = None,
+                     target_overrides: Mapping[str, str] | None = None
+                     ) -> tuple[dict[str, str], dict[str, str]]:
+    """The source's and the target's parameters, checked against the template's declarations
+    (names, AllowedValues, patterns) before anything is deployed."""
+    if not template.is_file():
+        raise TemplateError(f"template {template} does not exist")
+    declared = load_template(template).get("Parameters") or {}
+    source = _declared_only(source_parameters(), declared, source_overrides or {})
+    target = _declared_only(target_parameters(), declared, target_overrides or {})
+    for parameters in (source, target):
+        resolve_parameters(declared, parameters)  # raises TemplateError naming the problem
+    return source, target
+
+
 def deploy_pipeline(cloud: LocalCloud, source_overrides: dict[str, str] | None = None,
-                    target_overrides: dict[str, str] | None = None) -> Pipeline:
+                    target_overrides: dict[str, str] | None = None,
+                    template: Path | None = None) -> Pipeline:
     """Target first: the source's policy names the target's import role, which must exist.
     A gets a trail that logs (SOURCE_TRAIL), as an account using the tag trigger needs."""
-    template = project.template_path()
-    target = deployer.deploy(session(cloud, "target"), template, TARGET_STACK,
-                             target_parameters(None, **(target_overrides or {})),
+    template = project.template_path(template)
+    source_values, target_values = stack_parameters(template, source_overrides,
+                                                    target_overrides)
+    target = deployer.deploy(session(cloud, "target"), template, TARGET_STACK, target_values,
                              cloud.state_dir)
     start_trail(session(cloud, "source"), SOURCE_TRAIL)
-    source = deployer.deploy(session(cloud, "source"), template, SOURCE_STACK,
-                             source_parameters(None, **(source_overrides or {})),
+    source = deployer.deploy(session(cloud, "source"), template, SOURCE_STACK, source_values,
                              cloud.state_dir)
     return Pipeline(source=source, target=target)
 
