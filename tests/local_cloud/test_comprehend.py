@@ -102,15 +102,20 @@ def test_tags_are_recorded(source):
 
 # --- lifecycle ----------------------------------------------------------------------------------
 
-def test_classifier_goes_submitted_training_trained(source):
-    arn = create_classifier(source, new_name(), Mode="MULTI_LABEL", ModelKmsKeyId="alias/models")
+def test_classifier_goes_submitted_training_trained(local_cloud, source):
+    name, alias = new_name(), f"alias/{new_name('models')}"
+    key = source.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    source.client("kms").create_alias(AliasName=alias, TargetKeyId=key)
+    # Long enough to be seen TRAINING even when the machine is busy.
+    local_cloud.control("comprehend", "configure", models={name: {"training_s": 2}})
+    arn = create_classifier(source, name, Mode="MULTI_LABEL", ModelKmsKeyId=alias)
 
     seen = statuses_until(source, arn, {"TRAINED"})
 
     assert seen == ["SUBMITTED", "TRAINING", "TRAINED"] or seen == ["TRAINING", "TRAINED"]
     props = describe(source, arn)
     assert props["VersionName"] == "v1" and props["LanguageCode"] == "en"
-    assert props["Mode"] == "MULTI_LABEL" and props["ModelKmsKeyId"] == "alias/models"
+    assert props["Mode"] == "MULTI_LABEL" and props["ModelKmsKeyId"] == alias
     assert props["DataAccessRoleArn"] == ROLE
     assert props["SubmitTime"] <= props["TrainingStartTime"] < props["TrainingEndTime"]
     assert "ClassifierMetadata" in props and "SourceModelArn" not in props

@@ -35,11 +35,14 @@ EXPECTED_FAILURES = {
         "a malformed ARN ('unknown') breaks the field's pattern: ValidationException, not "
         "ResourceNotFoundException",
     "test_create_document_classifier":
-        "ModelPolicy 'model-policy' is not a policy document (InvalidRequestException)",
+        "the KMS keys 'kms-key-id' and 'model-kms-key-id' do not exist "
+        "(KmsKeyValidationException), and ModelPolicy 'model-policy' is not a policy document",
     "test_describe_document_classifier":
-        "ModelPolicy 'model-policy' is not a policy document (InvalidRequestException)",
+        "the KMS keys 'kms-key-id' and 'model-kms-key-id' do not exist "
+        "(KmsKeyValidationException), and ModelPolicy 'model-policy' is not a policy document",
     "test_delete_document_classifier":
-        "ModelPolicy 'model-policy' is not a policy document (InvalidRequestException)",
+        "the KMS keys 'kms-key-id' and 'model-kms-key-id' do not exist "
+        "(KmsKeyValidationException), and ModelPolicy 'model-policy' is not a policy document",
     "test_list_document_classifiers":
         "a versioned model's ARN ends /version/<version>; moto's lacks the segment",
     "test_resource_policy_lifecycle":

@@ -32,6 +32,11 @@ What AWS does, and so do we:
   `:root`, the exact role ARN the caller's sts:AssumeRole credentials belong to, or the session
   ARN) and no Deny may match, else AccessDeniedException. The copy (ModelName defaults to the
   source's name) records SourceModelArn; a clash is ResourceInUseException.
+- KMS (module `encryption`): Create*'s ModelKmsKeyId/VolumeKmsKeyId must be enabled keys;
+  ImportModel of a version encrypted with a customer managed key (or with a ModelKmsKeyId for
+  the copy) needs a DataAccessRoleArn that trusts comprehend.amazonaws.com and that the key
+  policies and its own policies allow kms:CreateGrant/Decrypt/GenerateDataKey, else
+  KmsKeyValidationException naming the key.
 - Create*/ImportModel calls, failed ones included (errorCode, errorMessage, responseElements
   null), are recorded as AWS's documented CloudTrail record and put on the caller's default
   event bus as "AWS API Call via CloudTrail", only while a trail of the caller's account logs in

@@ -11,6 +11,7 @@ from typing import Any
 
 from local_cloud.services.comprehend.caller import current_caller
 from local_cloud.services.comprehend.catalog import add, backend_of, find
+from local_cloud.services.comprehend.encryption import check_import_keys
 from local_cloud.services.comprehend.errors import (
     IAM_ROLE_ARN,
     KMS_KEY_ID,
@@ -26,6 +27,7 @@ from local_cloud.services.comprehend.models import (
     TRAINED_STATES,
     CustomModel,
     ModelArn,
+    model_arn,
     plan_for,
 )
 from local_cloud.services.comprehend.policies import IMPORT_ACTION, may_import
@@ -65,6 +67,15 @@ def import_model(self: Any, source_model_arn: str, model_name: str | None = None
             raise invalid(f"The source model {source_model_arn} is {status}; only a TRAINED "
                           "or TRAINED_WITH_WARNING model can be imported")
         name = model_name or source.name
+        try:
+            check_import_keys(caller.account, self.region_name, source_model_arn,
+                              source.model_kms_key_id,
+                              model_arn(source.kind, self.region_name, self.account_id, name,
+                                        version_name),
+                              model_kms_key_id, data_access_role_arn)
+        except Exception:
+            state.account(caller.account).imports_refused += 1
+            raise
         copy = CustomModel(
             kind=source.kind, name=name, version=version_name, account=self.account_id,
             region=self.region_name, language_code=source.language_code,

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from local_cloud.services.comprehend.catalog import add, find, models_of, purge_deleted
+from local_cloud.services.comprehend.encryption import check_create_keys
 from local_cloud.services.comprehend.errors import KMS_KEY_ID, check, check_name, error
 from local_cloud.services.comprehend.models import (
     CLASSIFIER,
@@ -22,9 +23,12 @@ from local_cloud.services.comprehend.models import (
 from local_cloud.services.comprehend.state import state
 
 
-def _check_keys(volume_kms_key_id: str | None, model_kms_key_id: str | None) -> None:
+def _check_keys(backend: Any, volume_kms_key_id: str | None,
+                model_kms_key_id: str | None) -> None:
     check(volume_kms_key_id, "volumeKmsKeyId", KMS_KEY_ID, required=False)
     check(model_kms_key_id, "modelKmsKeyId", KMS_KEY_ID, required=False)
+    check_create_keys(backend.account_id, backend.region_name, volume_kms_key_id,
+                      model_kms_key_id)
 
 
 def create_document_classifier(self: Any, document_classifier_name: str, version_name: str,
@@ -36,7 +40,7 @@ def create_document_classifier(self: Any, document_classifier_name: str, version
                                model_policy: str) -> str:
     check_name(document_classifier_name, "documentClassifierName")
     check_name(version_name, "versionName", required=False)
-    _check_keys(volume_kms_key_id, model_kms_key_id)
+    _check_keys(self, volume_kms_key_id, model_kms_key_id)
     with state.lock:
         model = CustomModel(
             kind=CLASSIFIER, name=document_classifier_name, version=version_name,
@@ -56,7 +60,7 @@ def create_entity_recognizer(self: Any, recognizer_name: str, version_name: str,
                              model_kms_key_id: str, model_policy: str) -> str:
     check_name(recognizer_name, "recognizerName")
     check_name(version_name, "versionName", required=False)
-    _check_keys(volume_kms_key_id, model_kms_key_id)
+    _check_keys(self, volume_kms_key_id, model_kms_key_id)
     with state.lock:
         model = CustomModel(
             kind=RECOGNIZER, name=recognizer_name, version=version_name,
