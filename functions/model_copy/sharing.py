@@ -124,27 +124,29 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any, budget: _Budget
                       f"({MAX_CONFLICT_RETRIES} attempts); try again")
 
 
-def share_model_version(comprehend: Any, arn: str, account: str, principal_arn: str, *,
-                        time_left: Callable[[], float] | None = None,
+def share_model_version(comprehend: Any, arn: str, target: policy.TargetCopy,
+                        principal_arn: str, *, time_left: Callable[[], float] | None = None,
                         sleep: Callable[[float], None] = time.sleep) -> ShareResult:
-    """Let `principal_arn` of `account` import `arn`; others' statements stay untouched.
+    """Let `principal_arn` import `arn` as `target`, in a statement of that copy's own;
+    others' statements stay untouched.
 
     `time_left` (seconds) bounds the retries, normally the Lambda's remaining time.
     """
     # The likeliest refusal of a well-formed statement: AWS validates principals, and the
     # import role is created by the target stack.
     fix = (f". If {principal_arn} does not exist yet, deploy the target stack in account "
-           f"{account} first (it creates the import role), then copy again")
-    return _update(comprehend, arn, account,
-                   lambda current: policy.grant_import(current, account, principal_arn),
+           f"{target.account} first (it creates the import role), then copy again")
+    return _update(comprehend, arn, target.account,
+                   lambda current: policy.grant_import(current, target, principal_arn),
                    _Budget(arn, time_left, sleep), fix)
 
 
-def unshare_model_version(comprehend: Any, arn: str, account: str, *,
+def unshare_model_version(comprehend: Any, arn: str, target: policy.TargetCopy, *,
                           time_left: Callable[[], float] | None = None,
                           sleep: Callable[[float], None] = time.sleep) -> ShareResult:
-    """Remove our statement for `account` (after it imported), leaving everything else;
-    when ours was the only statement, the policy is deleted."""
-    return _update(comprehend, arn, account,
-                   lambda current: policy.revoke_import(current, account),
+    """Remove the statement of `target` (after it imported), leaving everything else, also
+    other copies' statements for the same account; when it was the only statement, the
+    policy is deleted."""
+    return _update(comprehend, arn, target.account,
+                   lambda current: policy.revoke_import(current, target),
                    _Budget(arn, time_left, sleep))

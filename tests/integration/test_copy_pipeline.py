@@ -64,7 +64,7 @@ def test_sharing_keeps_other_statements_of_the_policy(copier: Copier):
     statements = _copy_with_a_foreign_statement(copier)
     sids = [s["Sid"] for s in statements]
     assert FOREIGN_STATEMENT in statements
-    assert sids.count(f"ModelCopyImportBy{TARGET_ACCOUNT}") == 1
+    assert [s for s in sids if s.startswith(f"ModelCopy{TARGET_ACCOUNT}")] == [sids[-1]]
 
 
 def test_copy_model_requested_event_starts_a_copy(copier: Copier, source):
@@ -216,3 +216,28 @@ def test_a_principal_that_does_not_exist_fails_with_the_fix(sharing_with_a_missi
     cause = execution.get("cause", "")
     assert "not-deployed-" in cause and "deploy the target stack" in cause, cause
     assert "kept changing" not in cause
+
+
+@pytest.mark.fault
+def test_two_copies_to_one_account_with_revoke_both_succeed(revoking, copier: Copier,
+                                                             local_cloud):
+    """Two copies of one model to one account, revoke on, the second import held back by
+    throttling until the first copy has revoked its share (issue 14 item 3)."""
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    # One ImportModel per 8 s in B: the second copy's import waits for a token while the first
+    # copy imports, reports and revokes.
+    local_cloud.control("comprehend", "configure", throttle_max_per_second=0.125,
+                        throttle_operations=["ImportModel"])
+    try:
+        executions = [copier.start(manual_input(arn, targetModelName=name))
+                      for name in ("first-copy", "second-copy")]
+        results = [copier.wait_execution(e, timeout=120) for e in executions]
+    finally:
+        local_cloud.control("comprehend", "configure", throttle_max_per_second=None,
+                            throttle_operations=None)
+    assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"], [
+        r.get("cause") for r in results]
+    comprehend = copier.source.client("comprehend")
+    with pytest.raises(comprehend.exceptions.ResourceNotFoundException):
+        comprehend.describe_resource_policy(ResourceArn=arn)  # both statements revoked

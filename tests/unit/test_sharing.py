@@ -10,12 +10,13 @@ import pytest
 from botocore.exceptions import ClientError
 from model_copy import retry
 from model_copy.errors import ShareFailed
-from model_copy.policy import statement_id
+from model_copy.policy import TargetCopy, statement_id
 from model_copy.sharing import MAX_CONFLICT_RETRIES, share_model_version, unshare_model_version
 
 ARN = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/support-tickets/version/v3"
 TARGET = "222222222222"
 PRINCIPAL = f"arn:aws:iam::{TARGET}:role/model-copy-import-us-east-1"
+COPY = TargetCopy(TARGET, "support-tickets-prod", "v3")
 FOREIGN = {"Sid": "AnalyticsTeam", "Effect": "Allow",
            "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
            "Action": "comprehend:ImportModel", "Resource": "*"}
@@ -102,13 +103,13 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def our_statement(statements: list[dict[str, Any]]) -> dict[str, Any]:
-    [statement] = [s for s in statements if s.get("Sid") == statement_id(TARGET)]
+    [statement] = [s for s in statements if s.get("Sid") == statement_id(COPY)]
     return statement
 
 
 def test_no_policy_yet_is_created_without_a_revision() -> None:
     comprehend = FakeComprehend()
-    result = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    result = share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     [put] = comprehend.puts
     assert "PolicyRevisionId" not in put
     assert put["ResourceArn"] == ARN
@@ -119,7 +120,7 @@ def test_no_policy_yet_is_created_without_a_revision() -> None:
 
 def test_existing_foreign_statements_are_kept_and_revision_is_passed() -> None:
     comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": [FOREIGN]})
-    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     [put] = comprehend.puts
     assert put["PolicyRevisionId"] == "rev-0"
     assert comprehend.statements()[0] == FOREIGN
@@ -128,8 +129,8 @@ def test_existing_foreign_statements_are_kept_and_revision_is_passed() -> None:
 
 def test_already_shared_writes_nothing() -> None:
     comprehend = FakeComprehend()
-    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
-    again = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL)
+    again = share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert not again.changed
     assert again.policy_revision_id == "rev-1"
     assert len(comprehend.puts) == 1
@@ -144,12 +145,12 @@ def test_revision_conflict_rereads_and_merges_the_other_writers_change() -> None
             comprehend._write(json.dumps({"Statement": [FOREIGN, other]}))
 
     comprehend.before_put = other_writer_first
-    result = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    result = share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert result.changed
     assert len(comprehend.puts) == 2
     assert comprehend.puts[1]["PolicyRevisionId"] == "rev-1"  # the re-read revision
     assert [s.get("Sid") for s in comprehend.statements()] == [
-        "AnalyticsTeam", "AddedMeanwhile", statement_id(TARGET)]
+        "AnalyticsTeam", "AddedMeanwhile", statement_id(COPY)]
 
 
 def test_conflict_when_someone_creates_the_first_policy_meanwhile() -> None:
@@ -160,7 +161,7 @@ def test_conflict_when_someone_creates_the_first_policy_meanwhile() -> None:
             comprehend._write(json.dumps({"Statement": [FOREIGN]}))
 
     comprehend.before_put = creates_first
-    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert comprehend.statements()[0] == FOREIGN
     assert len(comprehend.statements()) == 2
 
@@ -169,7 +170,7 @@ def test_conflicts_forever_fail_the_share() -> None:
     comprehend = FakeComprehend({"Statement": [FOREIGN]})
     comprehend.before_put = lambda request: comprehend._write(json.dumps({"Statement": [FOREIGN]}))
     with pytest.raises(ShareFailed, match="kept changing"):
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert len(comprehend.puts) == MAX_CONFLICT_RETRIES
 
 
@@ -184,7 +185,7 @@ def test_throttling_is_retried_on_read_and_write() -> None:
             raise throttles.pop()
 
     comprehend.before_put = throttle
-    result = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    result = share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert result.changed
     assert len(comprehend.puts) == 3
     assert [name for name, _ in comprehend.calls].count("describe") == 2
@@ -199,7 +200,7 @@ def test_other_write_errors_fail_with_the_code() -> None:
 
     comprehend.before_put = denied
     with pytest.raises(ShareFailed, match="InvalidRequestException") as raised:
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert ARN in str(raised.value)
     assert len(comprehend.puts) == 1  # not a revision conflict: not retried
 
@@ -208,36 +209,36 @@ def test_read_errors_other_than_not_found_propagate() -> None:
     comprehend = FakeComprehend()
     comprehend.describe_errors = [client_error("AccessDeniedException", "no", "Describe")]
     with pytest.raises(ClientError, match="AccessDenied"):
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert comprehend.puts == []
 
 
 def test_unshare_removes_only_ours() -> None:
     comprehend = FakeComprehend({"Statement": [FOREIGN]})
-    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
-    result = unshare_model_version(comprehend, ARN, TARGET)
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL)
+    result = unshare_model_version(comprehend, ARN, COPY)
     assert result.changed
     assert comprehend.statements() == [FOREIGN]
-    assert not unshare_model_version(comprehend, ARN, TARGET).changed
+    assert not unshare_model_version(comprehend, ARN, COPY).changed
     assert len(comprehend.puts) == 2
 
 
 def test_revoking_the_only_statement_deletes_the_policy_at_its_revision() -> None:
     """Issue 13 item 1: a policy with no statement is refused, so revoke alone deletes."""
     comprehend = FakeComprehend()
-    shared = share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
-    result = unshare_model_version(comprehend, ARN, TARGET)
+    shared = share_model_version(comprehend, ARN, COPY, PRINCIPAL)
+    result = unshare_model_version(comprehend, ARN, COPY)
     assert result.changed and result.policy_revision_id is None
     assert comprehend.deletes == [{"ResourceArn": ARN,
                                    "PolicyRevisionId": shared.policy_revision_id}]
     assert len(comprehend.puts) == 1  # the share; no empty policy was written
     assert comprehend.policy is None
-    assert not unshare_model_version(comprehend, ARN, TARGET).changed
+    assert not unshare_model_version(comprehend, ARN, COPY).changed
 
 
 def test_delete_that_loses_a_race_rereads_and_keeps_the_other_writers_statement() -> None:
     comprehend = FakeComprehend()
-    share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     ours_only = comprehend.policy
 
     def other_writer_first(request: dict[str, Any]) -> None:
@@ -247,7 +248,7 @@ def test_delete_that_loses_a_race_rereads_and_keeps_the_other_writers_statement(
             comprehend._write(json.dumps({"Statement": [*statements, FOREIGN]}))
 
     comprehend.before_put = other_writer_first
-    result = unshare_model_version(comprehend, ARN, TARGET)
+    result = unshare_model_version(comprehend, ARN, COPY)
     assert result.changed
     assert comprehend.statements() == [FOREIGN]
 
@@ -263,7 +264,7 @@ def test_a_validation_error_is_not_taken_for_a_conflict() -> None:
 
     comprehend.before_put = refuse_principal
     with pytest.raises(ShareFailed) as raised:
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert len(comprehend.puts) == 1
     text = str(raised.value)
     assert message in text and "kept changing" not in text
@@ -278,7 +279,7 @@ def test_a_refusal_without_a_prior_policy_is_not_a_conflict_either() -> None:
 
     comprehend.before_put = refuse
     with pytest.raises(ShareFailed, match="Invalid principal"):
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL)
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert len(comprehend.puts) == 1
 
 
@@ -309,7 +310,7 @@ def test_the_conflict_loop_stops_before_the_function_times_out() -> None:
 
     comprehend.before_put = conflict_and_spend
     with pytest.raises(ShareFailed, match="time") as raised:
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL, time_left=clock.remaining)
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL, time_left=clock.remaining)
     assert 1 < len(comprehend.puts) < MAX_CONFLICT_RETRIES
     assert clock.left > 0, "the function must still be running to report the failure"
     assert "try again" in str(raised.value)
@@ -326,7 +327,7 @@ def test_throttling_backoff_never_sleeps_past_the_time_left(
 
     comprehend.before_put = throttle
     with pytest.raises(ShareFailed, match="time"):
-        share_model_version(comprehend, ARN, TARGET, PRINCIPAL, time_left=clock.remaining,
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL, time_left=clock.remaining,
                             sleep=clock.sleep)
     assert clock.left > 0
 
@@ -342,11 +343,11 @@ def test_the_handler_bounds_sharing_by_the_lambda_time_left(
 
     seen: dict[str, Any] = {}
 
-    def fake_share(comprehend: Any, arn: str, account: str, principal: str,
+    def fake_share(comprehend: Any, arn: str, target: TargetCopy, principal: str,
                    **kwargs: Any) -> Any:
-        seen.update(kwargs)
+        seen.update(kwargs, target=target)
         from model_copy.sharing import ShareResult
-        return ShareResult(arn, account, False, "rev")
+        return ShareResult(arn, target.account, False, "rev")
 
     monkeypatch.setattr(app, "share_model_version", fake_share)
 
@@ -359,5 +360,7 @@ def test_the_handler_bounds_sharing_by_the_lambda_time_left(
             return 12_500
 
     app.handler({"action": "share", "sourceModelArn": ARN, "account": TARGET,
-                 "principal": PRINCIPAL}, Context())
+                 "principal": PRINCIPAL, "targetModelName": COPY.model_name,
+                 "targetVersionName": COPY.version_name}, Context())
     assert seen["time_left"]() == 12.5
+    assert seen["target"] == COPY  # one statement per copy (issue 14 item 3)
