@@ -7,6 +7,7 @@ Where the state machine is: the local cloud when it runs (unless --cloud aws), e
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -25,11 +26,11 @@ from model_copy.arns import ModelArn, parse_model_arn, validate_account, validat
 from model_copy.errors import InvalidCopyRequest
 
 from local_cloud.core.accounts import REGION
-from model_copy_cli import local
+from model_copy_cli import local, stacks
 from model_copy_cli.errors import CliError, UsageError
 from model_copy_cli.progress import CopyProgress, reduce_history
 
-SOURCE_STACK = "model-copy-source"
+SOURCE_STACK = stacks.SOURCE_STACK
 DEPLOY_SOURCE_HINT = "deploy the source side first: sam deploy --config-env source"
 
 
@@ -75,14 +76,23 @@ def check_request(arn: str, targets: list[str], name: str | None,
 
 @dataclass(frozen=True)
 class Pipeline:
-    """The source state machine and a session acting as the source account."""
+    """The source state machine and a session of the caller (meant to act as the source)."""
 
     session: boto3.Session
     state_machine_arn: str
     local: bool
+    source_stack: stacks.DeployedStack | None = None
 
     def client(self) -> Any:
         return self.session.client("stepfunctions")
+
+    @property
+    def region(self) -> str:
+        return self.state_machine_arn.split(":")[3]
+
+    @property
+    def account(self) -> str:
+        return self.state_machine_arn.split(":")[4]
 
 
 def aws_failure(problem: Exception) -> CliError:
@@ -90,9 +100,13 @@ def aws_failure(problem: Exception) -> CliError:
     if isinstance(problem, NoCredentialsError):
         return CliError("no AWS credentials: run `aws configure` or pass --profile")
     if isinstance(problem, ProfileNotFound):
-        return UsageError(f"{problem}: check --profile against your AWS config")
+        config = os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")
+        return UsageError(f"profile {problem.kwargs.get('profile')} is not in your AWS config "
+                          f"({config}): check --profile and AWS_PROFILE (`aws configure "
+                          "list-profiles` lists them)")
     if isinstance(problem, NoRegionError):
-        return UsageError("no AWS Region: pass --region or set AWS_DEFAULT_REGION")
+        return UsageError("no AWS Region: pass --region, set region in the profile, or set "
+                          "AWS_REGION")
     if isinstance(problem, ClientError):
         code = problem.response.get("Error", {}).get("Code", "")
         message = problem.response.get("Error", {}).get("Message", str(problem))
@@ -110,6 +124,19 @@ def aws_failure(problem: Exception) -> CliError:
     return CliError(str(problem))
 
 
+def new_session(profile: str | None, region: str | None) -> boto3.Session:
+    """A session whose Region is --region, else AWS_REGION, else what boto3 finds
+    (AWS_DEFAULT_REGION, then the profile's `region`), as the AWS CLI orders them."""
+    try:
+        session = boto3.Session(profile_name=profile,
+                                region_name=region or os.environ.get("AWS_REGION") or None)
+    except BotoCoreError as problem:  # ProfileNotFound
+        raise aws_failure(problem) from None
+    if not session.region_name:
+        raise aws_failure(NoRegionError())
+    return session
+
+
 def find_pipeline(cloud_choice: str, profile: str | None, region: str | None,
                   state_machine_arn: str | None) -> Pipeline:
     cloud = local.running() if cloud_choice in ("auto", "local") else None
@@ -117,30 +144,25 @@ def find_pipeline(cloud_choice: str, profile: str | None, region: str | None,
         raise CliError("the local cloud is not running: start it with `model-copy local up`")
     if cloud is not None:
         local.use(cloud)
-        session = boto3.Session(profile_name=profile or "source", region_name=region
-                                or REGION)
-        arn = state_machine_arn or local.deployed_state_machine(cloud)
-        if arn is None:
-            raise CliError("the local cloud runs but model-copy is not deployed in it: "
-                           "run `model-copy local up`")
-        return Pipeline(session=session, state_machine_arn=arn, local=True)
-    try:
-        session = boto3.Session(profile_name=profile, region_name=region)
-        if state_machine_arn:
-            return Pipeline(session=session, state_machine_arn=state_machine_arn, local=False)
-        stacks = session.client("cloudformation").describe_stacks(StackName=SOURCE_STACK)
-    except ClientError as problem:
-        if "does not exist" in str(problem):
-            raise CliError(f"stack {SOURCE_STACK} not found: {DEPLOY_SOURCE_HINT}, "
-                           "or pass --state-machine-arn") from None
-        raise aws_failure(problem) from None
-    except BotoCoreError as problem:
-        raise aws_failure(problem) from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks["Stacks"][0].get("Outputs", [])}
-    if "StateMachineArn" not in outputs:
-        raise CliError(f"stack {SOURCE_STACK} has no StateMachineArn output (is it the target "
-                       f"side?): {DEPLOY_SOURCE_HINT}")
-    return Pipeline(session=session, state_machine_arn=outputs["StateMachineArn"], local=False)
+        session = new_session(profile or "source", region or REGION)
+        # The local stacks are where `local up` put them, whoever the caller is: a caller of
+        # another account is then told so (preflight), not that nothing is deployed.
+        source = None
+        try:
+            source = stacks.read(new_session("source", REGION), SOURCE_STACK, cloud.state_dir)
+        except stacks.StackMissing:
+            if state_machine_arn is None:
+                raise CliError("the local cloud runs but model-copy is not deployed in it: "
+                               "run `model-copy local up`") from None
+        arn = state_machine_arn or (source.output("StateMachineArn", "source") if source
+                                    else "")
+        return Pipeline(session=session, state_machine_arn=arn, local=True, source_stack=source)
+    session = new_session(profile, region)
+    if state_machine_arn:
+        return Pipeline(session=session, state_machine_arn=state_machine_arn, local=False)
+    source = stacks.read(session, SOURCE_STACK)
+    return Pipeline(session=session, state_machine_arn=source.output("StateMachineArn", "source"),
+                    local=False, source_stack=source)
 
 
 def execution_name(request: CopyRequest) -> str:

@@ -22,8 +22,8 @@ def follow(pipe: copy.Pipeline, execution_arn: str, as_json: bool,
                               poll_seconds=poll_seconds or (0.5 if pipe.local else 5.0))
     except KeyboardInterrupt:
         name = execution_arn.rsplit(":", 1)[-1]
-        report.error(f"stopped watching; the copy goes on: model-copy status {name}")
-        return 130  # interrupted
+        return report.failure(f"interrupted: stopped watching; the copy goes on: "
+                              f"model-copy status {name}", 130, as_json)
     return show_result(execution_arn, progress, as_json)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from local_cloud.cloudformation.intrinsics import TemplateError
 from local_cloud.cloudformation.pipeline import parse_overrides
-from model_copy_cli import controls, copy, local, report
+from model_copy_cli import controls, copy, local, preflight, report
 from model_copy_cli.demo import run_demo
 from model_copy_cli.errors import USAGE, CliError
 from model_copy_cli.follow import follow
@@ -113,18 +113,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in words
     try:
-        args = _parser().parse_args(argv)
+        args = _parser().parse_args(words)
     except SystemExit as stop:  # argparse already printed the usage problem
-        return int(stop.code or 0)
+        code = int(stop.code or 0)
+        if code and as_json:
+            report.emit_json({"error": "invalid command line (see the usage on stderr)",
+                              "exitCode": code})
+        return code
     try:
         return _dispatch(args)
     except CliError as problem:
-        report.error(str(problem))
-        return problem.exit_code
+        return report.failure(str(problem), problem.exit_code, as_json)
     except KeyboardInterrupt:
-        report.error("interrupted")
-        return INTERRUPTED
+        return report.failure("interrupted", INTERRUPTED, as_json)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -203,17 +207,17 @@ def _local(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pipeline(args: argparse.Namespace, region: str | None = None) -> copy.Pipeline:
-    return copy.find_pipeline(args.cloud, args.profile, args.region or region,
-                              args.state_machine_arn)
+def _pipeline(args: argparse.Namespace) -> copy.Pipeline:
+    return copy.find_pipeline(args.cloud, args.profile, args.region, args.state_machine_arn)
 
 
 def _copy(args: argparse.Namespace) -> int:
     # Checked before any AWS call: a typo costs nothing and says what is wrong.
     request = copy.check_request(args.source_model_arn, args.targets, args.name,
                                  args.version_name)
-    # Comprehend imports only within a Region, so the pipeline runs in the model's.
-    pipe = _pipeline(args, region=request.source.region)
+    pipe = _pipeline(args)
+    # The dry run's checks, before anything is started: a wrong request exits 2.
+    preflight.check_before_start(pipe, request, args.profile)
     if args.dry_run:
         plan = controls.run_dry_run(pipe, request)
         if args.json:
@@ -242,7 +246,7 @@ def _status(args: argparse.Namespace) -> int:
     else:
         print(report.history_row(summary))
         print("\n".join(report.copy_summary(execution_arn, progress)))
-    return 0
+    return 0 if summary["status"] in ("SUCCEEDED", "RUNNING") else 1
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -251,12 +255,18 @@ def _history(args: argparse.Namespace) -> int:
     pipe = _pipeline(args)
     rows = [copy.summarize(copy.describe(pipe, e["executionArn"]))
             for e in copy.list_executions(pipe, args.limit)]
+    scope = (f"copies run by {pipe.state_machine_arn.rsplit(':', 1)[-1]}; a redeploy that "
+             "replaces the state machine (on the local cloud every redeploy does) starts a "
+             "new history: earlier copies are not listed")
     if args.json:
-        report.emit_json({"stateMachineArn": pipe.state_machine_arn, "copies": rows})
+        report.emit_json({"stateMachineArn": pipe.state_machine_arn, "copies": rows,
+                          "scope": scope})
     elif not rows:
         print("no copies yet: start one with `model-copy copy ARN --to ACCOUNT`")
+        print(f"({scope})")
     else:
         print("\n".join(report.history_row(row) for row in rows))
+        print(f"({scope})")
     return 0
 
 

@@ -26,8 +26,8 @@ class Stage(StrEnum):
     AWAITING_APPROVAL = "awaiting approval"
     SHARING = "sharing"
     SHARED = "shared"
+    SENT = "sent"
     DELIVERED = "delivered"
-    IMPORTING = "importing"
     TRAINED = "trained"
     FAILED = "failed"
 
@@ -67,10 +67,11 @@ class TargetProgress:
             return "sharing the model version"
         if self.stage is Stage.SHARED:
             return "shared; announcing to the target"
+        if self.stage is Stage.SENT:
+            return ("sent to the target's bus; waiting for the target to confirm it (if this "
+                    "lasts, look in the source's dead-letter queue)")
         if self.stage is Stage.DELIVERED:
-            return "delivered; waiting for the target to import"
-        if self.stage is Stage.IMPORTING:
-            return "importing in the target account"
+            return "delivered; the target is importing"
         if self.stage is Stage.TRAINED:
             return f"{self.status or 'TRAINED'}: {self.target_model_arn or '?'}"
         if self.stage is Stage.FAILED:
@@ -265,11 +266,13 @@ class _Reducer:
         elif kind.endswith("StateEntered") and name == "AnnounceShareAndWait":
             self.move(target, Stage.SHARED, at)
         elif kind == "TaskSubmitted" and target.stage is Stage.SHARED:
-            self.move(target, Stage.DELIVERED, at)
+            # PutEvents succeeded on the source's bus: whether the target's bus took it is
+            # known only when the target answers.
+            self.move(target, Stage.SENT, at)
         elif kind == "TaskHeartbeat":
-            # The target's "Model Import Started" arrives as a heartbeat (relay_outcome);
-            # histories that do not record heartbeats simply stay at DELIVERED.
-            self.move(target, Stage.IMPORTING, at)
+            # The target's "Model Import Started", where a history records it as a heartbeat;
+            # otherwise the target stays "sent" until its outcome arrives.
+            self.move(target, Stage.DELIVERED, at)
         elif kind in ("TaskFailed", "TaskTimedOut"):
             details = (event.get("taskFailedEventDetails")
                        or event.get("taskTimedOutEventDetails") or {})

@@ -24,6 +24,14 @@ def error(message: str) -> None:
     print(f"model-copy: error: {message}", file=sys.stderr)
 
 
+def failure(message: str, exit_code: int, as_json: bool) -> int:
+    """An error as one line on stderr and, for --json, as the one document on stdout."""
+    error(message)
+    if as_json:
+        emit_json({"error": message, "exitCode": exit_code})
+    return exit_code
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 

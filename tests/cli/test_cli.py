@@ -92,11 +92,11 @@ def test_interleaved_targets_are_told_apart_by_their_event_chain():
     second = history.iteration(OTHER, at=1.1)
     history.announced(TARGET_ACCOUNT, after=first, at=2)
     progress = reduce_history(history.events)
-    assert progress.targets[TARGET_ACCOUNT].stage is Stage.DELIVERED
+    assert progress.targets[TARGET_ACCOUNT].stage is Stage.SENT
     assert progress.targets[OTHER].stage is Stage.SHARING
     history.add("TaskHeartbeat", after=history.announced(OTHER, after=second, at=3), at=4)
     progress = reduce_history(history.events)
-    assert progress.targets[OTHER].stage is Stage.IMPORTING
+    assert progress.targets[OTHER].stage is Stage.DELIVERED
     assert progress.targets[OTHER].since == T0 + timedelta(seconds=4)
     assert progress.elapsed(progress.targets[OTHER].since) == 4.0
 
@@ -289,16 +289,16 @@ def test_failed_import_exits_1_naming_the_target_and_cause(on_local_cloud, capsy
     assert "IN_ERROR: disk on fire" in out
     # One progress line per change, the last saying why.
     progress = [line for line in out.splitlines() if line.startswith("[")]
-    assert "delivered; waiting for the target to import" in "\n".join(progress)
+    assert "sent to the target's bus" in "\n".join(progress)
     assert progress[-1].endswith("disk on fire")
 
 
 @pytest.mark.slow
 def test_target_outside_the_stack_is_refused_with_the_fix(on_local_cloud, capsys):
     arn = _classifier(on_local_cloud, f"cli-{uuid.uuid4().hex[:8]}")
-    assert main(["copy", arn, "--to", OTHER, "--poll-seconds", "0.2"]) == 1
-    out = capsys.readouterr().out
-    assert "InvalidCopyRequest" in out and "TargetAccountIds" in out
+    assert main(["copy", arn, "--to", OTHER, "--poll-seconds", "0.2"]) == 2  # before starting
+    err = capsys.readouterr().err
+    assert "InvalidCopyRequest" in err and "TargetAccountIds" in err
 
 
 @pytest.mark.slow

@@ -237,7 +237,7 @@ def test_reject_stops_the_copy_with_the_reason(cli_cloud, capsys):
     assert f"rejected the copy to {TARGET_ACCOUNT}" in capsys.readouterr().out
     finished = _finished(execution_arn)
     assert finished["status"] == "FAILED" and "bad metrics" in finished["cause"]
-    assert main(["status", name]) == 0
+    assert main(["status", name]) == 1  # a FAILED copy
     out = capsys.readouterr().out
     assert "copy FAILED" in out and "FAILED  rejected by arn:aws:sts::111111111111:" in out
     assert out.rstrip().endswith("bad metrics")
