@@ -49,9 +49,11 @@ def test_policy_with_role_principal_is_accepted_and_revision_is_enforced():
     target = _session(TARGET_PROFILE)
     comprehend = source.client("comprehend")
     role = _output(target, "model-copy-target", "ImportRoleArn")
+    from model_copy.policy import TargetCopy
     from model_copy.sharing import share_model_version
 
-    result = share_model_version(comprehend, MODEL_ARN, role.split(":")[4], role)
+    target_copy = TargetCopy(role.split(":")[4], MODEL_ARN.split("/")[1], "e2e")
+    result = share_model_version(comprehend, MODEL_ARN, target_copy, role)
     described = comprehend.describe_resource_policy(ResourceArn=MODEL_ARN)
     assert role in described["ResourcePolicy"]
     assert result.policy_revision_id is None or described["PolicyRevisionId"]

@@ -74,6 +74,7 @@ def test_a_failed_import_can_be_retried(copier: Copier, local_cloud, target):
 def test_a_share_announced_before_its_policy_is_imported_once_the_policy_lands(
         copier: Copier, local_cloud, source):
     """AccessDenied while the share's policy is not in place yet is retried, not final."""
+    from model_copy.policy import TargetCopy
     from model_copy.sharing import share_model_version
 
     arn = copier.create_classifier()
@@ -82,7 +83,9 @@ def test_a_share_announced_before_its_policy_is_imported_once_the_policy_lands(
     put_share(source, detail)  # announced before A's policy allows the import
     time.sleep(3)
     role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/model-copy-importer-{REGION}"
-    share_model_version(source.client("comprehend"), arn, TARGET_ACCOUNT, role)
+    share_model_version(source.client("comprehend"), arn,
+                        TargetCopy(TARGET_ACCOUNT, detail["targetModelName"],
+                                   detail.get("targetVersionName")), role)
     item = copier.wait_for(lambda: (i := ledger_item(copier.target, copier.pipeline, detail))
                            and i["status"] == "DONE" and i, timeout=60)
     assert json.loads(item["outcome"])["status"] == "TRAINED", item["outcome"]

@@ -68,12 +68,14 @@ def outcomes_on_target_bus(cloud, correlation_id: str) -> list[dict]:
 
 def shared_model(copier: Copier) -> str:
     """A trained classifier in A whose policy lets B's import role import it."""
+    from model_copy.policy import TargetCopy
     from model_copy.sharing import share_model_version
 
     arn = copier.create_classifier()
     copier.wait_trained(arn)
     role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/model-copy-importer-{REGION}"
-    share_model_version(copier.source.client("comprehend"), arn, TARGET_ACCOUNT, role)
+    copy = TargetCopy(TARGET_ACCOUNT, arn.split("/")[1], "v1")  # any copy's statement admits
+    share_model_version(copier.source.client("comprehend"), arn, copy, role)
     return arn
 
 
