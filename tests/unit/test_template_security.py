@@ -329,6 +329,31 @@ def test_bus_policies_allow_only_put_events_from_our_event_source(scenario: str)
         assert all(str(account).isdigit() for account in _as_list(principal["AWS"])), statement
 
 
+# Single-valued keys: a set operator on them is "overly permissive", and ForAllValues also holds
+# when the key is absent (IAM User Guide, "Single-valued vs. multivalued context keys").
+SINGLE_VALUED_KEYS = {"events:source", "events:detail-type", "aws:principalorgid",
+                      "aws:sourceaccount", "aws:sourcearn", "kms:viaservice"}
+
+
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS)
+def test_no_set_operator_tests_a_single_valued_key(scenario: str) -> None:
+    """Issue 13 item 6: StringEquals, not ForAllValues:StringEquals, on events:detail-type."""
+    for statement in all_statements(stack(scenario)):
+        for operator, tests in statement.body.get("Condition", {}).items():
+            if operator.startswith(("ForAllValues:", "ForAnyValue:")):
+                keys = {str(key).lower() for key in tests}
+                assert not keys & SINGLE_VALUED_KEYS, f"{statement.owner}: {operator} {tests}"
+
+
+@pytest.mark.parametrize("scenario", ["source", "target"])
+def test_bus_policies_name_the_detail_types_they_admit(scenario: str) -> None:
+    wanted = {"source": ["Model Import Started", "Model Imported", "Model Import Failed"],
+              "target": ["Model Version Shared"]}[scenario]
+    for statement in bus_policy_statements(stack(scenario)):
+        admitted = statement.body["Condition"]["StringEquals"]["events:detail-type"]
+        assert sorted(_as_list(admitted)) == sorted(wanted), statement
+
+
 def test_the_target_bus_trusts_only_the_configured_sources_and_organization() -> None:
     current = stack("target")
     (statement,) = [item for item in bus_policy_statements(current)
