@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import pytest
+from botocore.exceptions import ClientError
 
 from local_cloud.cloudformation import pipeline
-from local_cloud.core.accounts import TARGET_ACCOUNT
+from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 
 
@@ -104,6 +106,22 @@ def test_without_a_logging_trail_a_tagged_model_is_not_copied(copier: Copier):
     finally:
         cloudtrail.start_logging(Name=pipeline.SOURCE_TRAIL)
     assert not [e for e in copier.executions_since(started) if arn in _input_of(copier, e)]
+
+
+def test_a_failed_tagged_create_starts_nothing(copier: Copier, local_cloud):
+    """CloudTrail records failed calls too (errorCode, responseElements null): not a new model."""
+    name = f"failed-{uuid.uuid4().hex[:8]}"
+    started = time.time()
+    with pytest.raises(ClientError, match="KmsKeyValidationException"):
+        copier.source.client("comprehend").create_document_classifier(
+            DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
+            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
+            InputDataConfig={"S3Uri": "s3://demo-training-data/train.csv"},
+            ModelKmsKeyId="alias/no-such-key",
+            Tags=[{"Key": "model-copy:targets", "Value": TARGET_ACCOUNT}])
+    local_cloud.control("events", "wait_idle", timeout=30)
+    time.sleep(1)
+    assert not [e for e in copier.executions_since(started) if name in _input_of(copier, e)]
 
 
 def test_untagged_model_is_not_copied(copier: Copier):
