@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from model_copy.approval import Decision, decide, pending_approval_tokens
+from model_copy.approval import Decision, decide, pending_approvals
 from model_copy.arns import validate_account, validate_name
 from model_copy.errors import InvalidCopyRequest
 from model_copy.promotion import NothingToRollBack, Promotion, rollback
@@ -85,17 +85,17 @@ def decide_target(pipe: copy.Pipeline, execution: str | None, account: str, appr
     check_account(account, "--target account")
     execution_arn = copy.execution_arn_for(pipe, execution)
     try:
-        pending = pending_approval_tokens(copy.history_events(pipe.client(), execution_arn))
+        pending = pending_approvals(copy.history_events(pipe.client(), execution_arn))
     except (ClientError, BotoCoreError) as problem:
         raise copy.aws_failure(problem) from None
-    token = pending.get(account)
-    if token is None:
+    request = pending.get(account)
+    if request is None:
         waiting = ", ".join(sorted(pending)) or "none"
         raise CliError(f"no approval is waiting for account {account} in execution "
                        f"{execution_arn.rsplit(':', 1)[-1]}; pending: {waiting}")
     try:
-        return execution_arn, decide(pipe.client(), token, approved, _caller(pipe.session),
-                                     reason)
+        return execution_arn, decide(pipe.client(), request["taskToken"], approved,
+                                     _caller(pipe.session), reason, request)
     except (ClientError, BotoCoreError) as problem:
         raise copy.aws_failure(problem) from None
 

@@ -38,7 +38,8 @@ TERMINAL_EXECUTION = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAI
 TRAINED_STATUSES = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 # What each terminal state of a Map iteration means for its target.
 _TARGET_ENDS = frozenset({"TargetSucceeded", "TargetFailed", "TargetDidNotAnswer",
-                          "TargetRejected", "ApprovalTimedOut"})
+                          "TargetRejected", "ApprovalTimedOut", "TargetImportFailed",
+                          "AnswerMismatch"})
 _DESCRIBE_STATES = frozenset({"DescribeDocumentClassifier", "DescribeEntityRecognizer"})
 
 

@@ -1,7 +1,11 @@
 """Approving or rejecting a copy to one target: answer the execution's approval task.
 
 The decision is the task's result, so who decided, when and why stays in the execution
-history (and in the target's result) without a store of our own.
+history (and in the target's result) without a store of our own. Both decisions are
+task successes that name the copy they answer (`detailType`, `sourceModelArn`,
+`correlationId`, `targetAccount`, echoed from the approval request): the state machine
+checks them, so an answer meant for another copy, or of another kind, fails that target
+instead of approving or rejecting it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from model_copy.retry import call_with_retries
 
 REJECTED_ERROR = "ModelCopyRejected"
 REQUESTED_DETAIL_TYPE = "Model Copy Approval Requested"
+APPROVED_DETAIL_TYPE = "Model Copy Approved"
+REJECTED_DETAIL_TYPE = "Model Copy Rejected"
+# The fields of an approval request an answer must echo to be taken for this copy.
+ANSWER_KEYS = ("sourceModelArn", "correlationId", "targetAccount")
 
 
 @dataclass(frozen=True)
@@ -25,22 +33,33 @@ class Decision:
     reason: str | None = None
 
 
+def answer(decision: Decision, request: dict[str, Any]) -> dict[str, Any]:
+    """The task result: the decision, and the copy it claims to answer."""
+    return {**asdict(decision),
+            "detailType": APPROVED_DETAIL_TYPE if decision.decision == "APPROVED"
+            else REJECTED_DETAIL_TYPE,
+            **{key: request.get(key) for key in ANSWER_KEYS}}
+
+
 def decide(sfn: Any, task_token: str, approved: bool, by: str,
-           reason: str | None = None) -> Decision:
+           reason: str | None = None, request: dict[str, Any] | None = None) -> Decision:
+    """Answer one approval request; `request` is its detail (what the answer must name)."""
     decision = Decision("APPROVED" if approved else "REJECTED", by,
                         datetime.now(UTC).isoformat(timespec="seconds"), reason)
-    payload = json.dumps(asdict(decision))
-    if approved:
-        call_with_retries(lambda: sfn.send_task_success(taskToken=task_token, output=payload))
-    else:
-        call_with_retries(lambda: sfn.send_task_failure(
-            taskToken=task_token, error=REJECTED_ERROR, cause=payload))
+    payload = json.dumps(answer(decision, request or {}))
+    call_with_retries(lambda: sfn.send_task_success(taskToken=task_token, output=payload))
     return decision
 
 
 def pending_approval_tokens(history_events: list[dict[str, Any]]) -> dict[str, str]:
     """Target account -> task token of approval requests in a history that are still open."""
-    open_tokens: dict[int, tuple[str, str]] = {}
+    return {account: detail["taskToken"]
+            for account, detail in pending_approvals(history_events).items()}
+
+
+def pending_approvals(history_events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Target account -> detail (task token included) of the open approval requests."""
+    open_tokens: dict[int, tuple[str, dict[str, Any]]] = {}
     for event in history_events:
         details = event.get("taskScheduledEventDetails")
         if details and "waitForTaskToken" in str(details.get("resource", "")):
@@ -50,7 +69,7 @@ def pending_approval_tokens(history_events: list[dict[str, Any]]) -> dict[str, s
                     continue
                 detail = entry.get("Detail")
                 detail = json.loads(detail) if isinstance(detail, str) else detail
-                open_tokens[event["id"]] = (detail["targetAccount"], detail["taskToken"])
+                open_tokens[event["id"]] = (detail["targetAccount"], detail)
         elif event.get("type") in ("TaskSucceeded", "TaskFailed", "TaskTimedOut"):
             open_tokens.pop(_scheduled_id(event, history_events), None)
     return dict(open_tokens.values())

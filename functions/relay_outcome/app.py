@@ -1,11 +1,16 @@
 """RelayOutcome: answer waiting copy executions with what they wait for.
 
 A target's import outcome (task token from the share event) and an approval decision
-(task token from the approval request) both end a waitForTaskToken task.
+(task token from the approval request) both end a waitForTaskToken task. Every answer is
+a task success that says what it is (`detailType`) and which copy it names; a task token
+says nothing about what waits on it, so the state machine checks the answer against the
+copy that waits and fails that target on any mismatch (an import outcome never approves,
+a decision never ends an import).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -13,7 +18,7 @@ import boto3
 from botocore.exceptions import ClientError
 from model_copy.approval import decide
 from model_copy.config import parse_accounts
-from model_copy.contract import DetailType, ImportOutcome
+from model_copy.contract import OUTCOME_DETAIL_TYPES, DetailType, ImportOutcome
 from model_copy.observability import logger
 from model_copy.retry import call_with_retries, error_code
 
@@ -24,18 +29,14 @@ STALE_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken
 sfn = boto3.client("stepfunctions")
 
 
-def _send(outcome: ImportOutcome) -> str:
+def _send(outcome: ImportOutcome, detail_type: str) -> str:
     token = outcome.taskToken or ""
-    if outcome.succeeded:
-        output = outcome.model_dump_json(exclude={"taskToken"})
-        call = lambda: sfn.send_task_success(taskToken=token, output=output)  # noqa: E731
-    else:
-        cause = (f"account {outcome.targetAccount}: {outcome.status}: "
-                 f"{outcome.message or 'no message'}")
-        call = lambda: sfn.send_task_failure(  # noqa: E731
-            taskToken=token, error="ModelImportFailed", cause=cause[:32768])
+    answer = {**outcome.model_dump(exclude={"taskToken"}), "detailType": detail_type}
+    if answer["message"] is None:
+        answer["message"] = "no message"
+    output = json.dumps(answer)
     try:
-        call_with_retries(call)
+        call_with_retries(lambda: sfn.send_task_success(taskToken=token, output=output))
     except ClientError as error:
         if error_code(error) in STALE_TOKEN_CODES:
             return f"nothing waiting ({error_code(error)})"
@@ -53,7 +54,9 @@ def _relay_decision(event: dict[str, Any]) -> dict[str, Any]:
     approved = event.get("detail-type") == DetailType.MODEL_COPY_APPROVED
     by = str(detail.get("by") or f"{event.get('source')} in {event.get('account')}")
     try:
-        decision = decide(sfn, detail["taskToken"], approved, by, detail.get("reason"))
+        # The decision echoes the copy its sender says it answers; the state machine checks.
+        decision = decide(sfn, detail["taskToken"], approved, by, detail.get("reason"),
+                          request=detail)
     except ClientError as error:
         if error_code(error) in STALE_TOKEN_CODES:
             return {"result": f"nothing waiting ({error_code(error)})"}
@@ -79,6 +82,8 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         return {"result": "no task token"}
     if outcome.status == "IMPORTING":  # progress, not an outcome: nothing to answer yet
         return {"result": "progress ignored"}
-    result = _send(outcome)
+    if event.get("detail-type") not in OUTCOME_DETAIL_TYPES:
+        return {"result": "ignored: not an outcome"}
+    result = _send(outcome, str(event["detail-type"]))
     logger.info("outcome relayed", extra={"status": outcome.status, "result": result})
     return {"result": result}

@@ -8,7 +8,7 @@ import uuid
 
 import boto3
 import pytest
-from model_copy.approval import decide, pending_approval_tokens
+from model_copy.approval import decide, pending_approvals
 from model_copy.promotion import NothingToRollBack, current_version, rollback
 
 from local_cloud.cloudformation import pipeline
@@ -21,8 +21,9 @@ def _history(copier: Copier, execution_arn: str) -> list[dict]:
     return sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
 
 
-def _wait_for_approval_request(copier: Copier, execution_arn: str) -> str:
-    return copier.wait_for(lambda: pending_approval_tokens(
+def _wait_for_approval_request(copier: Copier, execution_arn: str) -> dict:
+    """The open approval request's detail: its task token and the copy it is about."""
+    return copier.wait_for(lambda: pending_approvals(
         _history(copier, execution_arn)).get(TARGET_ACCOUNT), timeout=30)
 
 
@@ -96,13 +97,14 @@ def gated_copier(source, target, gated) -> Copier:
 def test_approved_copy_proceeds_and_keeps_who_approved(gated_copier: Copier, local_cloud):
     arn = gated_copier.create_classifier()
     execution_arn = gated_copier.start(manual_input(arn))
-    token = _wait_for_approval_request(gated_copier, execution_arn)
+    request = _wait_for_approval_request(gated_copier, execution_arn)
     imports_before = local_cloud.control("comprehend", "stats")["accounts"].get(
         TARGET_ACCOUNT, {}).get("imports", 0)
     time.sleep(0.5)  # the gate holds: nothing is imported while it waits
     assert local_cloud.control("comprehend", "stats")["accounts"].get(
         TARGET_ACCOUNT, {}).get("imports", 0) == imports_before
-    decide(gated_copier.source.client("stepfunctions"), token, True, "alice", "QA passed")
+    decide(gated_copier.source.client("stepfunctions"), request["taskToken"], True, "alice",
+           "QA passed", request)
     execution = gated_copier.wait_execution(execution_arn)
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     [result] = json.loads(execution["output"])["results"]
@@ -116,8 +118,9 @@ def test_rejected_copy_fails_with_the_reason_and_imports_nothing(gated_copier: C
     """A rejected approval fails that target with the reason; nothing is shared."""
     arn = gated_copier.create_classifier()
     execution_arn = gated_copier.start(manual_input(arn))
-    token = _wait_for_approval_request(gated_copier, execution_arn)
-    decide(gated_copier.source.client("stepfunctions"), token, False, "bob", "metrics regressed")
+    request = _wait_for_approval_request(gated_copier, execution_arn)
+    decide(gated_copier.source.client("stepfunctions"), request["taskToken"], False, "bob",
+           "metrics regressed", request)
     execution = gated_copier.wait_execution(execution_arn)
     assert execution["status"] == "FAILED" and execution["error"] == "CopyFailed"
     assert "ModelCopyRejected" in execution["cause"] and "metrics regressed" in execution["cause"]
@@ -138,14 +141,55 @@ def test_unanswered_approval_times_out_as_a_rejection(gated_copier: Copier):
 def test_approval_event_from_an_integration_answers_the_gate(gated_copier: Copier, source):
     arn = gated_copier.create_classifier()
     execution_arn = gated_copier.start(manual_input(arn))
-    token = _wait_for_approval_request(gated_copier, execution_arn)
+    request = _wait_for_approval_request(gated_copier, execution_arn)
+    # The decision echoes the request's copy fields (the request event carries them).
     source.client("events").put_events(Entries=[{
         "Source": "ml.pipeline", "DetailType": "Model Copy Approved",
-        "Detail": json.dumps({"taskToken": token, "by": "change-board", "reason": "CHG-42"})}])
+        "Detail": json.dumps({**request, "by": "change-board", "reason": "CHG-42"})}])
     execution = gated_copier.wait_execution(execution_arn)
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     [result] = json.loads(execution["output"])["results"]
     assert result["approval"]["by"] == "change-board"
+
+
+@pytest.mark.fault
+def test_an_import_outcome_carrying_an_approval_token_approves_nothing(
+        gated_copier: Copier, local_cloud, target):
+    """'Model Imported' naming this very copy, sent with its approval token, shares nothing."""
+    arn = gated_copier.create_classifier()
+    execution_arn = gated_copier.start(manual_input(arn))
+    request = _wait_for_approval_request(gated_copier, execution_arn)
+    target.client("events").put_events(Entries=[{
+        "EventBusName": "model-copy", "Source": "model-copy", "DetailType": "Model Imported",
+        "Detail": json.dumps({
+            "sourceModelArn": arn, "sourceAccount": SOURCE_ACCOUNT,
+            "targetAccount": TARGET_ACCOUNT, "status": "TRAINED",
+            "correlationId": request["correlationId"], "taskToken": request["taskToken"]})}])
+    execution = gated_copier.wait_execution(execution_arn)
+    assert execution["status"] == "FAILED"
+    assert "answer does not match this copy" in execution["cause"]
+    states = [e.get("stateEnteredEventDetails", {}).get("name") for e in
+              _history(gated_copier, execution_arn)]
+    assert "ShareWithTarget" not in states, "nothing was shared"
+
+
+def test_a_decision_for_another_execution_fails_only_the_target_it_reached(
+        gated_copier: Copier, source):
+    """An approval echoing execution Y's copy, sent with X's token, fails X's target."""
+    first = gated_copier.start(manual_input(gated_copier.create_classifier()))
+    second = gated_copier.start(manual_input(gated_copier.create_classifier()))
+    first_request = _wait_for_approval_request(gated_copier, first)
+    second_request = _wait_for_approval_request(gated_copier, second)
+    source.client("events").put_events(Entries=[{
+        "Source": "ml.pipeline", "DetailType": "Model Copy Approved",
+        "Detail": json.dumps({**second_request, "taskToken": first_request["taskToken"],
+                              "by": "mallory"})}])
+    execution = gated_copier.wait_execution(first)
+    assert execution["status"] == "FAILED"
+    assert "answer does not match this copy" in execution["cause"]
+    decide(gated_copier.source.client("stepfunctions"), second_request["taskToken"], True,
+           "alice", None, second_request)
+    assert gated_copier.wait_execution(second)["status"] == "SUCCEEDED"
 
 
 __all__ = ["boto3"]
