@@ -241,7 +241,8 @@ class ImportJob:
         if last_error is not None:
             return "FAILED", f"{error_code(last_error) or type(last_error).__name__}: {last_error}"
         return "FAILED", (f"the import was still running after "
-                          f"{self.config.import_wait_max_s:.0f} s (IMPORT_WAIT_MAX_SECONDS)")
+                          f"{self.config.import_wait_max_s:.0f} s (the target stack's "
+                          "ImportWaitMaxSeconds parameter)")
 
     @property
     def lease_s(self) -> float:
