@@ -67,7 +67,10 @@ class LocalCloud:
 
 
 def port_in_use(port: int) -> bool:
+    """True when something listens on the port. Probed as the server binds (SO_REUSEADDR), so
+    a stopped server's connections in TIME_WAIT do not block its restart on the same port."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
