@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from model_copy.arns import ModelArn, parse_model_arn, validate_account, validate_name
-from model_copy.config import SourceConfig, poll_intervals
+from model_copy.config import SourceConfig
 from model_copy.contract import TAG_TARGETS, DetailType
 from model_copy.errors import InvalidCopyRequest
 
@@ -36,7 +36,12 @@ class CopyPlan:
     modelType: str
     sourceAccount: str
     targets: list[CopyTarget]
-    trainingPollIntervals: list[int]
+    # The state machine computes each training poll from these, one step at a time
+    # (doubling from first, capped at max, until the waited seconds reach the limit):
+    # a schedule carried as an array grows with the wait and can pass the 256 KiB limit.
+    trainingPollFirstSeconds: int
+    trainingPollMaxSeconds: int
+    trainingWaitMaxSeconds: int
     dryRun: bool
 
     def as_state(self) -> dict[str, Any]:
@@ -165,6 +170,8 @@ def plan_copy(execution_input: Any, config: SourceConfig, correlation_id: str) -
     return CopyPlan(
         trigger=trigger, correlationId=correlation_id, sourceModelArn=str(arn),
         modelType=arn.model_type, sourceAccount=arn.account, targets=targets,
-        trainingPollIntervals=poll_intervals(config.poll_first_s, config.poll_max_s,
-                                             config.training_wait_max_s),
+        # Whole seconds of at least 1: States.MathAdd adds integers.
+        trainingPollFirstSeconds=max(1, round(min(config.poll_first_s, config.poll_max_s))),
+        trainingPollMaxSeconds=max(1, round(config.poll_max_s)),
+        trainingWaitMaxSeconds=max(1, round(config.training_wait_max_s)),
         dryRun=dry_run)

@@ -17,8 +17,9 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     logger.info("copy planned", extra={"trigger": plan.trigger, "model": plan.sourceModelArn,
                                        "targets": [t.account for t in plan.targets]})
     state = plan.as_state()
-    state["trainingPollCount"] = len(plan.trainingPollIntervals)
     state["importTimeoutSeconds"] = CONFIG.import_timeout_s
     state["revokeAfterImport"] = CONFIG.revoke_after_import
     state["approvalTimeoutSeconds"] = CONFIG.approval_timeout_s
-    return {"plan": state, "wait": {"attempt": 0, "seconds": 0}}
+    # The training poll in progress: seconds of the next wait, and seconds waited so far.
+    return {"plan": state, "wait": {"next": plan.trainingPollFirstSeconds, "waited": 0,
+                                    "seconds": 0}}

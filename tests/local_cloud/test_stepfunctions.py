@@ -317,3 +317,20 @@ def test_put_events_task_to_a_refusing_bus_fails_with_access_denied(
 
     cause = _failed_task_cause(_run(source, machine))
     assert cause["Entries"][0]["ErrorCode"] == "AccessDeniedException"
+
+
+# ------------------------------------------------------------------ the 256 KiB payload limit
+# AWS: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a
+# UTF-8 encoded string"; a state whose output exceeds it fails with States.DataLimitExceeded.
+PAYLOAD_LIMIT = 256 * 1024
+
+
+def test_a_state_output_over_256_kib_fails_with_data_limit_exceeded(local_cloud, source):
+    machine = _machine(source, {"Double": {
+        "Type": "Pass", "Parameters": {"a.$": "$.big", "b.$": "$.big"}, "End": True}},
+        "Double")
+    half = "x" * (PAYLOAD_LIMIT // 2 + 1024)
+    described = _run(source, machine, {"big": half})
+    assert described["status"] == "FAILED", described
+    assert described["error"] == "States.DataLimitExceeded"
+

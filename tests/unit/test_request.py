@@ -180,12 +180,48 @@ def test_input_is_not_modified() -> None:
 
 
 # ------------------------------------------------------------------ polling
-def test_plan_carries_the_training_poll_schedule() -> None:
+def test_plan_carries_the_training_poll_settings_not_a_schedule() -> None:
     plan = plan_copy(manual(), CONFIG, "e")
-    assert plan.trainingPollIntervals == poll_intervals(30, 300, 3600)
+    assert (plan.trainingPollFirstSeconds, plan.trainingPollMaxSeconds,
+            plan.trainingWaitMaxSeconds) == (30, 300, 3600)
     state = plan.as_state()
     assert state["targets"][0]["account"] == TARGET
+    assert not any(isinstance(v, list) and k != "targets" for k, v in state.items())
     json.dumps(state)  # the state machine needs plain JSON
+
+
+def _asl_schedule(first: int, cap: int, total: int) -> list[int]:
+    """What NextTrainingPoll / TrainingPollCapped? / CapTrainingPoll compute, step by step."""
+    wait, seconds = {"next": first, "waited": 0}, []
+    while wait["waited"] < total:  # TrainingWaitLeft?
+        wait = {"seconds": wait["next"], "waited": wait["waited"] + wait["next"],
+                "next": wait["next"] + wait["next"]}
+        if wait["next"] > cap:
+            wait["next"] = cap
+        seconds.append(wait["seconds"])
+    return seconds
+
+
+@given(first=st.floats(0.1, 600), cap=st.floats(1, 3600), total=st.floats(1, 86400))
+def test_the_step_by_step_schedule_is_the_documented_one(first: float, cap: float,
+                                                         total: float) -> None:
+    plan = plan_copy(manual(), replace(CONFIG, poll_first_s=first, poll_max_s=cap,
+                                       training_wait_max_s=total), "e")
+    steps = _asl_schedule(plan.trainingPollFirstSeconds, plan.trainingPollMaxSeconds,
+                          plan.trainingWaitMaxSeconds)
+    assert sum(steps) >= plan.trainingWaitMaxSeconds
+    assert all(1 <= s <= plan.trainingPollMaxSeconds for s in steps)
+    assert steps == sorted(steps)
+
+
+def test_largest_settings_give_a_small_plan() -> None:
+    """TrainingPollMaxSeconds=1 and a one-year wait once made a 259 KB+ schedule."""
+    config = replace(CONFIG, poll_first_s=1, poll_max_s=1, training_wait_max_s=31536000,
+                     target_accounts=(TARGET, OTHER, "555555555555", "666666666666",
+                                      "777777777777"))
+    plan = plan_copy(manual(targetAccounts=list(config.target_accounts),
+                            targetModelName="m" * 63, targetVersionName="v" * 63), config, "e")
+    assert len(json.dumps(plan.as_state()).encode()) < 8 * 1024
 
 
 @given(first=st.floats(0.1, 600), cap=st.floats(5, 3600), total=st.floats(1, 86400))
