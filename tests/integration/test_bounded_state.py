@@ -42,7 +42,7 @@ def test_largest_settings_keep_every_state_payload_bounded(largest, source, targ
     """Largest allowed polling/wait settings, 63-character names: every payload < 256 KiB."""
     copier = Copier(source=source, target=target, pipeline=largest)
     name, version = "m" * 63, "v" * 62 + "1"
-    local_cloud.control("comprehend", "configure", models={name: {"training_s": 3}})
+    local_cloud.control("comprehend", "configure", models={name: {"training_s": 8}})
     arn = copier.create_classifier(name=name, version=version)
     execution = copier.wait_execution(copier.start(manual_input(
         arn, targetModelName="t" * 63, targetVersionName="w" * 63)), timeout=120)
