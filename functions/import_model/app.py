@@ -14,13 +14,14 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from botocore.exceptions import ClientError
 from model_copy.config import TargetConfig
 from model_copy.contract import EVENT_SOURCE, DetailType, ImportOutcome, ModelVersionShared
 from model_copy.errors import ModelCopyError
 from model_copy.importing import Ports, run
 from model_copy.ledger import Ledger
 from model_copy.observability import logger, metrics
-from model_copy.promotion import promote
+from model_copy.promotion import CREATED_AT_TAG, promote
 from model_copy.reporting import put_outcome
 
 CONFIG = TargetConfig.from_env()
@@ -65,10 +66,23 @@ def _refuse(event: dict[str, Any], reason: str) -> dict[str, Any]:
     return {"result": "refused", "reason": reason}
 
 
-def _promote(model_name: str, model_arn: str, by: str) -> None:
+def _source_created_at(copy_arn: str) -> str | None:
+    """The source creation time a copy was tagged with at import (None: unknown or gone)."""
+    try:
+        tags = client("comprehend").list_tags_for_resource(ResourceArn=copy_arn).get("Tags", [])
+    except ClientError:
+        return None
+    return next((t.get("Value") for t in tags if t.get("Key") == CREATED_AT_TAG), None)
+
+
+def _promote(model_name: str, model_arn: str, by: str, source_created_at: Any) -> None:
     promotion = promote(client("ssm"), client("events"), CONFIG.bus_name, model_name, model_arn,
-                        "imported", by)
-    logger.info("copy promoted", extra={"model": model_arn, "previous": promotion.previous_arn})
+                        "imported", by, source_created_at=source_created_at,
+                        created_at_of=_source_created_at)
+    logger.info("copy promoted" if promotion.moved else
+                "copy not promoted: current is a newer source version",
+                extra={"model": model_arn, "current": promotion.model_arn,
+                       "previous": promotion.previous_arn})
 
 
 def _hand_over(original: dict[str, Any], function_arn: str) -> Any:
@@ -98,7 +112,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ports = Ports(comprehend=client("comprehend"), ledger=ledger(), report=_report,
                   hand_over=_hand_over(original, context.invoked_function_arn),
                   remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
-                  promote=lambda name, arn: _promote(name, arn, context.invoked_function_arn))
+                  promote=lambda name, arn, created: _promote(name, arn,
+                                                              context.invoked_function_arn,
+                                                              created))
     try:
         result = run(share, share_event.account, owner=context.aws_request_id, config=CONFIG,
                      ports=ports, resume_from=handover["owner"] if handover else None)

@@ -70,6 +70,9 @@ class ModelVersionShared(_Detail):
     correlationId: str = Field(min_length=1, max_length=256)
     # Step Functions task token the outcome must be reported with; echoed back untouched.
     taskToken: str | None = Field(default=None, max_length=2048)
+    # When the source version was created (its SubmitTime in A): the version order that
+    # decides whether the copy becomes current in the target (model_copy.promotion).
+    sourceModelCreatedAt: str | float | None = Field(default=None)
 
     @field_validator("sourceModelArn")
     @classmethod

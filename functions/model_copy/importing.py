@@ -20,6 +20,7 @@ from model_copy.config import TargetConfig, poll_intervals
 from model_copy.contract import DetailType, ImportOutcome, ImportStatus, ModelVersionShared
 from model_copy.errors import InvalidCopyRequest, UnauthorizedShareEvent
 from model_copy.ledger import Claim, Ledger, LedgerEntry
+from model_copy.promotion import CREATED_AT_TAG, order_key
 from model_copy.retry import backoff_delay, call_with_retries, error_code, is_retryable
 
 SUCCESS = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
@@ -79,8 +80,9 @@ class Ports:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     remaining_s: Callable[[], float] = lambda: 900.0
-    # Make a trained copy the version consumers use (model name, copy ARN).
-    promote: Callable[[str, str], None] = lambda _name, _arn: None
+    # Make a trained copy the version consumers use, if its source version is not older than
+    # current's (model name, copy ARN, source version's creation time).
+    promote: Callable[[str, str, Any], None] = lambda _name, _arn, _created: None
 
 
 @dataclass
@@ -141,10 +143,12 @@ class ImportJob:
             attempt += 1
 
     def _import_once(self) -> str:
+        tags = [{"Key": "model-copy:source", "Value": self.share.sourceModelArn[:256]}]
+        created_at = order_key(self.share.sourceModelCreatedAt)
+        if created_at:
+            tags.append({"Key": CREATED_AT_TAG, "Value": created_at})
         request: dict[str, Any] = {"SourceModelArn": self.share.sourceModelArn,
-                                   "ModelName": self.share.targetModelName,
-                                   "Tags": [{"Key": "model-copy:source",
-                                             "Value": self.share.sourceModelArn[:256]}]}
+                                   "ModelName": self.share.targetModelName, "Tags": tags}
         if self.share.targetVersionName:
             request["VersionName"] = self.share.targetVersionName
         if self.config.model_kms_key_id:
@@ -286,7 +290,7 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
     status, message = result
     if status in SUCCESS and target_arn:
         # Before the ledger says DONE: if this fails, the retry resumes and promotes again.
-        ports.promote(share.targetModelName, target_arn)
+        ports.promote(share.targetModelName, target_arn, share.sourceModelCreatedAt)
     final = job.outcome(status, message, target_arn, started_at).model_dump()
     done = ports.ledger.finish(key, owner, final)
     _answer(job, final, done.waiters)

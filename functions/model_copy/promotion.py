@@ -4,12 +4,21 @@
 promotion writes a new parameter version, so SSM's history is the promotion history and
 a rollback re-promotes the previous ARN: nothing is deleted. Every change is announced as
 `Model Version Promoted` on the account's model-copy bus for applications to follow.
+
+Version order: an import moves "current" only forward in the source's version order, the
+creation time (`SubmitTime`) of the source version as account A's Describe reports it.
+Version names are free text and say nothing about order; import times say only when a copy
+arrived. Each copy carries its source's creation time as the tag
+`model-copy:source-created-at`; a current version without it (imported before this rule)
+is replaced by any import. Only `rollback` moves current backward.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,6 +29,7 @@ from model_copy.errors import ModelCopyError
 from model_copy.retry import call_with_retries, error_code
 
 PARAMETER_PREFIX = "/model-copy/current/"
+CREATED_AT_TAG = "model-copy:source-created-at"
 
 
 class NothingToRollBack(ModelCopyError):
@@ -33,6 +43,27 @@ class Promotion:
     previous_arn: str | None
     reason: str  # "imported" | "rollback"
     by: str
+    moved: bool = True  # False: an older source version than current; current stays
+
+
+def order_key(value: Any) -> str | None:
+    """A source version's creation time as a UTC ISO-8601 string (sortable), or None.
+
+    Step Functions hands Describe's SubmitTime over as an ISO string; epoch seconds are
+    accepted too.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        if isinstance(value, int | float):
+            moment = datetime.fromtimestamp(float(value), UTC)
+        else:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
 
 
 def parameter_name(model_name: str) -> str:
@@ -77,8 +108,16 @@ def _announce(events: Any, bus_name: str, promotion: Promotion) -> None:
 
 
 def promote(ssm: Any, events: Any, bus_name: str, model_name: str, model_arn: str,
-            reason: str, by: str) -> Promotion:
+            reason: str, by: str, source_created_at: Any = None,
+            created_at_of: Callable[[str], Any] | None = None) -> Promotion:
+    """Make `model_arn` current; an import (with its source's creation time and a way to
+    read the current copy's) is refused quietly when current is a newer source version."""
     previous = current_version(ssm, model_name)
+    new_key = order_key(source_created_at)
+    if previous and previous != model_arn and new_key and created_at_of is not None:
+        current_key = order_key(created_at_of(previous))
+        if current_key and current_key > new_key:
+            return Promotion(model_name, previous, previous, reason, by, moved=False)
     promotion = Promotion(model_name, model_arn, previous, reason, by)
     if previous != model_arn:
         call_with_retries(lambda: ssm.put_parameter(

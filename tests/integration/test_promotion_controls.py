@@ -74,6 +74,20 @@ def test_trained_copies_become_current_and_rollback_steps_back(copier: Copier, t
     assert {m["DocumentClassifierArn"] for m in both_models} >= set(arns), "nothing is deleted"
 
 
+def test_an_older_source_version_imported_later_does_not_become_current(copier: Copier,
+                                                                        target):
+    """v1 and v2 created in that order; copying v2 then v1 leaves v2 current (issue 14)."""
+    name = f"order-{uuid.uuid4().hex[:6]}"
+    sources = {version: copier.create_classifier(name=name, version=version)
+               for version in ("v1", "v2")}
+    copies = {}
+    for version in ("v2", "v1"):
+        execution = copier.wait_execution(copier.start(manual_input(sources[version])))
+        assert execution["status"] == "SUCCEEDED", execution.get("cause")
+        copies[version] = json.loads(execution["output"])["results"][0]["targetModelArn"]
+    assert current_version(target.client("ssm"), name) == copies["v2"]
+
+
 def test_rollback_of_a_model_never_promoted_says_so(target):
     with pytest.raises(NothingToRollBack, match="never been promoted"):
         rollback(target.client("ssm"), target.client("events"), "model-copy",

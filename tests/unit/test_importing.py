@@ -549,3 +549,17 @@ def test_describe_throttled_past_the_wait_limit_fails_with_the_real_cause(
     outcome = _final(recorder)
     assert outcome.status == "FAILED"
     assert (outcome.message or "").startswith("TooManyRequestsException")
+
+
+def test_the_copy_is_tagged_with_its_source_creation_time_and_promoted_with_it(
+        make_ports: Any) -> None:
+    comprehend = FakeComprehend(["TRAINED"])
+    promoted: list[tuple[str, str, Any]] = []
+    ports = make_ports(comprehend)
+    ports.promote = lambda name, arn, created: promoted.append((name, arn, created))
+    share = sample_share(sourceModelCreatedAt="2026-11-02T11:00:00+01:00")
+    run(share, SOURCE, "req-1", CONFIG, ports)
+    [(_, request)] = [c for c in comprehend.calls if c[0] == "import_model"]
+    assert {"Key": "model-copy:source-created-at",
+            "Value": "2026-11-02T10:00:00+00:00"} in request["Tags"]
+    assert promoted == [("support-tickets", TARGET_ARN, "2026-11-02T11:00:00+01:00")]

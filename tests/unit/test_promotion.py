@@ -112,3 +112,57 @@ def test_pending_approvals_are_the_requests_not_yet_answered():
     ]
     assert pending_approval_tokens(history) == {"444444444444": "token-d"}
     assert REJECTED_ERROR == "ModelCopyRejected"
+
+
+# ------------------------------------------------------------------ version order (issue 14)
+CREATED = {ARN.format("v1"): "2026-11-01T10:00:00+00:00",
+           ARN.format("v2"): "2026-11-02T10:00:00+00:00",
+           ARN.format("v3"): "2026-11-03T10:00:00+00:00"}
+
+
+def _import(ssm, events, version: str):  # type: ignore[no-untyped-def]
+    arn = ARN.format(version)
+    return promote(ssm, events, "model-copy", "news", arn, "imported", "fn",
+                   source_created_at=CREATED[arn], created_at_of=CREATED.get)
+
+
+def test_current_moves_only_forward_in_the_source_version_order(clients):
+    ssm, events, sent = clients
+    _import(ssm, events, "v2")
+    late = _import(ssm, events, "v1")  # an older source version, imported later
+    assert not late.moved
+    assert current_version(ssm, "news") == ARN.format("v2")
+    assert [json.loads(e["Detail"])["modelArn"] for e in sent] == [ARN.format("v2")], \
+        "nothing is announced when current does not move"
+    assert _import(ssm, events, "v3").moved
+    assert current_version(ssm, "news") == ARN.format("v3")
+
+
+def test_rollback_moves_back_and_a_newer_import_moves_forward_again(clients):
+    ssm, events, _ = clients
+    for version in ("v1", "v2"):
+        _import(ssm, events, version)
+    rollback(ssm, events, "model-copy", "news", by="ops")
+    assert current_version(ssm, "news") == ARN.format("v1")
+    assert _import(ssm, events, "v3").moved
+    assert current_version(ssm, "news") == ARN.format("v3")
+
+
+def test_a_current_version_of_unknown_order_is_replaced(clients):
+    ssm, events, _ = clients
+    promote(ssm, events, "model-copy", "news", ARN.format("v9"), "imported", "fn")
+    assert _import(ssm, events, "v1").moved  # v9 predates the ordering: last imported wins
+
+
+@pytest.mark.parametrize(("value", "normalized"), [
+    ("2026-11-02T10:00:00Z", "2026-11-02T10:00:00+00:00"),
+    ("2026-11-02T11:00:00+01:00", "2026-11-02T10:00:00+00:00"),
+    ("2026-11-02T10:00:00.250000+00:00", "2026-11-02T10:00:00.250000+00:00"),
+    (1793613600, "2026-11-02T10:00:00+00:00"),
+    (1793613600.0, "2026-11-02T10:00:00+00:00"),
+    ("yesterday", None), (None, None), (True, None),
+])
+def test_source_creation_times_are_normalized_to_utc(value, normalized):
+    from model_copy.promotion import order_key
+
+    assert order_key(value) == normalized

@@ -44,7 +44,8 @@ ACCEPTED_MANAGED_POLICIES = {
 # Delete*: a new request replaces our own copy that ended IN_ERROR/STOPPED (issue 14).
 IMPORT_ACTIONS = {"comprehend:ImportModel", "comprehend:DescribeDocumentClassifier",
                   "comprehend:DescribeEntityRecognizer", "comprehend:TagResource",
-                  "comprehend:DeleteDocumentClassifier", "comprehend:DeleteEntityRecognizer"}
+                  "comprehend:DeleteDocumentClassifier", "comprehend:DeleteEntityRecognizer",
+                  "comprehend:ListTagsForResource"}
 # Delete: revoking the only statement deletes the policy (Comprehend refuses an empty one).
 SHARE_ACTIONS = {"comprehend:DescribeResourcePolicy", "comprehend:PutResourcePolicy",
                  "comprehend:DeleteResourcePolicy"}
