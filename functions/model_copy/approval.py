@@ -28,9 +28,10 @@ ANSWER_KEYS = ("sourceModelArn", "correlationId", "targetAccount")
 @dataclass(frozen=True)
 class Decision:
     decision: str  # APPROVED | REJECTED
-    by: str
+    by: str  # the caller's identity ARN (approve/reject), or what an approval event says
     at: str
     reason: str | None = None
+    via: str | None = None  # how it arrived, e.g. "event ml.pipeline from 111111111111"
 
 
 def answer(decision: Decision, request: dict[str, Any]) -> dict[str, Any]:
@@ -42,10 +43,11 @@ def answer(decision: Decision, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def decide(sfn: Any, task_token: str, approved: bool, by: str,
-           reason: str | None = None, request: dict[str, Any] | None = None) -> Decision:
+           reason: str | None = None, request: dict[str, Any] | None = None,
+           via: str | None = None) -> Decision:
     """Answer one approval request; `request` is its detail (what the answer must name)."""
     decision = Decision("APPROVED" if approved else "REJECTED", by,
-                        datetime.now(UTC).isoformat(timespec="seconds"), reason)
+                        datetime.now(UTC).isoformat(timespec="seconds"), reason, via)
     payload = json.dumps(answer(decision, request or {}))
     call_with_retries(lambda: sfn.send_task_success(taskToken=task_token, output=payload))
     return decision

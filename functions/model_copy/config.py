@@ -88,6 +88,8 @@ class TargetConfig:
     # AccessDenied from ImportModel this soon after the copy was claimed is taken for the
     # share's policy still propagating (nobody at fault) and retried; later it is final.
     access_denied_retry_s: float = 120.0
+    # RequireApprovedShares: import only shares whose approval record says APPROVED.
+    require_approved_shares: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TargetConfig:
@@ -105,6 +107,7 @@ class TargetConfig:
             import_wait_max_s=_seconds(env, "IMPORT_WAIT_MAX_SECONDS", "21600"),
             handover_margin_s=_seconds(env, "HANDOVER_MARGIN_SECONDS", "30"),
             access_denied_retry_s=_seconds(env, "ACCESS_DENIED_RETRY_SECONDS", "120"),
+            require_approved_shares=_get(env, "REQUIRE_APPROVED_SHARES", "false") == "true",
         )
 
 

@@ -58,6 +58,20 @@ class CopyModelRequested(_Detail):
     dryRun: bool = False
 
 
+class ApprovalRecord(_Detail):
+    """Who decided a copy to one target, as the source's approval gate recorded it.
+
+    Written by account A: it proves that A's pipeline recorded this decision, not who made
+    it (README, "Approval in the target").
+    """
+
+    decision: str = Field(max_length=32)  # APPROVED | REJECTED | NOT_REQUIRED
+    by: str | None = Field(default=None, max_length=2048)
+    at: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2048)
+    via: str | None = Field(default=None, max_length=512)
+
+
 class ModelVersionShared(_Detail):
     """Detail of `Model Version Shared`: account A asks account B to import one model version."""
 
@@ -73,6 +87,8 @@ class ModelVersionShared(_Detail):
     # When the source version was created (its SubmitTime in A): the version order that
     # decides whether the copy becomes current in the target (model_copy.promotion).
     sourceModelCreatedAt: str | float | None = Field(default=None)
+    # The target's approval record (decision NOT_REQUIRED when no gate applied).
+    approval: ApprovalRecord | None = None
 
     @field_validator("sourceModelArn")
     @classmethod

@@ -68,6 +68,14 @@ def authorize(sender_account: str, share: ModelVersionShared, config: TargetConf
     if arn.model_type != share.modelType:
         raise UnauthorizedShareEvent(
             f"modelType {share.modelType} does not match the ARN's {arn.model_type}")
+    approval = share.approval
+    if config.require_approved_shares and not (
+            approval is not None and approval.decision == "APPROVED" and approval.by):
+        raise UnauthorizedShareEvent(
+            f"this target imports only approved shares (RequireApprovedShares=true) and the "
+            f"share of {share.sourceModelArn} carries "
+            f"{'no approval record' if approval is None else 'decision ' + approval.decision}"
+            f": add {config.account} to the source's ApprovalRequiredAccountIds")
     return arn
 
 

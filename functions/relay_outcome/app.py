@@ -55,8 +55,10 @@ def _relay_decision(event: dict[str, Any]) -> dict[str, Any]:
     by = str(detail.get("by") or f"{event.get('source')} in {event.get('account')}")
     try:
         # The decision echoes the copy its sender says it answers; the state machine checks.
+        # `by` is the event's own claim: `via` records what was checked (source, account).
         decision = decide(sfn, detail["taskToken"], approved, by, detail.get("reason"),
-                          request=detail)
+                          request=detail,
+                          via=f"event {event.get('source')} from {event.get('account')}")
     except ClientError as error:
         if error_code(error) in STALE_TOKEN_CODES:
             return {"result": f"nothing waiting ({error_code(error)})"}

@@ -563,3 +563,31 @@ def test_the_copy_is_tagged_with_its_source_creation_time_and_promoted_with_it(
     assert {"Key": "model-copy:source-created-at",
             "Value": "2026-11-02T10:00:00+00:00"} in request["Tags"]
     assert promoted == [("support-tickets", TARGET_ARN, "2026-11-02T11:00:00+01:00")]
+
+
+# ------------------------------------------------------------------ approval in B (issue 14)
+@pytest.mark.parametrize("approval", [
+    None, {"decision": "NOT_REQUIRED"}, {"decision": "REJECTED", "by": "bob"},
+    {"decision": "APPROVED"}, {"decision": "APPROVED", "by": ""},
+])
+def test_a_target_requiring_approval_refuses_shares_without_one(
+        make_ports: Any, recorder: Recorder, approval: dict[str, Any] | None) -> None:
+    comprehend = FakeComprehend(["TRAINED"])
+    config = replace(CONFIG, require_approved_shares=True)
+    with pytest.raises(UnauthorizedShareEvent, match="RequireApprovedShares"):
+        run(sample_share(approval=approval), SOURCE, "req-1", config, make_ports(comprehend))
+    assert comprehend.calls == [] and recorder.reports == []
+
+
+def test_a_target_requiring_approval_imports_an_approved_share(make_ports: Any) -> None:
+    comprehend = FakeComprehend(["TRAINED"])
+    config = replace(CONFIG, require_approved_shares=True)
+    share = sample_share(approval={"decision": "APPROVED", "by": "arn:aws:iam::1:user/alice",
+                                   "at": "2026-11-03T09:00:00+00:00", "extra": "ignored"})
+    assert run(share, SOURCE, "req-1", config, make_ports(comprehend)).endswith("TRAINED")
+
+
+def test_by_default_shares_need_no_approval(make_ports: Any) -> None:
+    comprehend = FakeComprehend(["TRAINED"])
+    assert run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend)).endswith(
+        "TRAINED")

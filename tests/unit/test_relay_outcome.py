@@ -93,4 +93,6 @@ def test_decisions_echo_the_copy_they_claim_to_answer(relay: Any, detail_type: s
     assert token == "token-7" and answer["decision"] == decision
     assert answer["detailType"] == detail_type
     assert {k: answer[k] for k in claimed} == claimed
+    assert answer["by"] == "change-board", "the event's claim, kept as it said"
+    assert answer["via"] == f"event ml.pipeline from {SOURCE}", "and what was checked"
     assert relay.fake.failures == [], "a rejection is an answer too, not a task failure"
