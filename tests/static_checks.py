@@ -59,7 +59,7 @@ SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
                                 "DataAccessRoleArn":
                                     f"arn:aws:iam::{TARGET_ACCOUNT}:role/comprehend-kms"}),
     "both": (SOURCE_ACCOUNT, {"Side": "both", "TargetAccountIds": SOURCE_ACCOUNT,
-                              "SourceAccountIds": SOURCE_ACCOUNT}),
+                              "SourceAccountIds": SOURCE_ACCOUNT, "CreateTrail": "true"}),
 }
 
 

@@ -862,6 +862,86 @@ def _delete_topic(context: _Context, arn: str, _: dict[str, Any]) -> None:
 Create = Callable[[_Context, str, dict[str, Any]], Created]
 Delete = Callable[[_Context, str, dict[str, Any]], None]
 
+
+# --- S3 buckets and CloudTrail trails (the source's optional trail for the tag trigger) ----------
+
+def _create_bucket(context: _Context, logical_id: str, properties: dict[str, Any]) -> Created:
+    _not_supported(logical_id, "AWS::S3::Bucket", properties, "NotificationConfiguration",
+                   "ReplicationConfiguration", "WebsiteConfiguration", "CorsConfiguration")
+    s3 = context.client("s3")
+    # Bucket names are global and lower case: CloudFormation's generated name is lowered.
+    name = properties.get("BucketName") or context.generated_name(logical_id, 63).lower()
+    extra = ({} if context.region == "us-east-1" else
+             {"CreateBucketConfiguration": {"LocationConstraint": context.region}})
+    s3.create_bucket(Bucket=name, **extra)
+    if "BucketEncryption" in properties:
+        # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSide...
+        rules = [{("ApplyServerSideEncryptionByDefault" if key == "ServerSideEncryptionByDefault"
+                   else key): value for key, value in rule.items()}
+                 for rule in properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+        s3.put_bucket_encryption(Bucket=name,
+                                 ServerSideEncryptionConfiguration={"Rules": rules})
+    if "PublicAccessBlockConfiguration" in properties:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+            key: _bool(value)
+            for key, value in properties["PublicAccessBlockConfiguration"].items()})
+    if "VersioningConfiguration" in properties:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={
+            "Status": properties["VersioningConfiguration"]["Status"]})
+    if properties.get("Tags"):
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tag_list(properties["Tags"])})
+    arn = f"arn:aws:s3:::{name}"
+    return Created(name, {"Arn": arn, "DomainName": f"{name}.s3.amazonaws.com"})
+
+
+def _delete_bucket(context: _Context, name: str, _: dict[str, Any]) -> None:
+    # DeletionPolicy is not honoured locally: a redeploy replaces the stack as a whole.
+    s3 = context.client("s3")
+    versions = s3.list_object_versions(Bucket=name)
+    for item in [*versions.get("Versions", []), *versions.get("DeleteMarkers", [])]:
+        s3.delete_object(Bucket=name, Key=item["Key"], VersionId=item["VersionId"])
+    s3.delete_bucket(Bucket=name)
+
+
+def _create_bucket_policy(context: _Context, logical_id: str,
+                          properties: dict[str, Any]) -> Created:
+    bucket = properties["Bucket"]
+    context.client("s3").put_bucket_policy(Bucket=bucket,
+                                           Policy=_json(properties["PolicyDocument"]))
+    return Created(context.generated_name(logical_id, 128), {}, {"bucket": bucket})
+
+
+def _delete_bucket_policy(context: _Context, _: str, teardown: dict[str, Any]) -> None:
+    context.client("s3").delete_bucket_policy(Bucket=teardown["bucket"])
+
+
+def _create_trail(context: _Context, logical_id: str, properties: dict[str, Any]) -> Created:
+    _not_supported(logical_id, "AWS::CloudTrail::Trail", properties, "AdvancedEventSelectors",
+                   "InsightSelectors")
+    cloudtrail = context.client("cloudtrail")
+    name = properties.get("TrailName") or context.generated_name(logical_id, 128)
+    request = {key: (_bool(value) if key.startswith(("Is", "Include", "Enable")) else value)
+               for key, value in _pick(properties, "S3BucketName", "S3KeyPrefix",
+                                       "IsMultiRegionTrail", "IncludeGlobalServiceEvents",
+                                       "EnableLogFileValidation", "KMSKeyId",
+                                       "IsOrganizationTrail", "SnsTopicName").items()}
+    if properties.get("Tags"):
+        request["TagsList"] = _tag_list(properties["Tags"])
+    arn = cloudtrail.create_trail(Name=name, **request)["TrailARN"]
+    if properties.get("EventSelectors"):
+        cloudtrail.put_event_selectors(TrailName=name, EventSelectors=[
+            {**selector, "IncludeManagementEvents": _bool(
+                selector.get("IncludeManagementEvents", True))}
+            for selector in properties["EventSelectors"]])
+    if _bool(properties.get("IsLogging")):
+        cloudtrail.start_logging(Name=name)
+    return Created(name, {"Arn": arn})
+
+
+def _delete_trail(context: _Context, name: str, _: dict[str, Any]) -> None:
+    context.client("cloudtrail").delete_trail(Name=name)
+
+
 HANDLERS: dict[str, tuple[Create, Delete]] = {
     "AWS::IAM::Role": (_create_role, _delete_role),
     "AWS::IAM::Policy": (_create_policy, _delete_policy),
@@ -884,4 +964,7 @@ HANDLERS: dict[str, tuple[Create, Delete]] = {
     "AWS::KMS::Key": (_create_key, _delete_key),
     "AWS::KMS::Alias": (_create_key_alias, _delete_key_alias),
     "AWS::SNS::Topic": (_create_topic, _delete_topic),
+    "AWS::S3::Bucket": (_create_bucket, _delete_bucket),
+    "AWS::S3::BucketPolicy": (_create_bucket_policy, _delete_bucket_policy),
+    "AWS::CloudTrail::Trail": (_create_trail, _delete_trail),
 }
