@@ -81,6 +81,9 @@ class ModelVersionShared(_Detail):
     targetAccount: str
     targetModelName: str
     targetVersionName: str | None = None
+    # Set when the source version is encrypted with a customer managed key: the target then
+    # needs a DataAccessRoleArn that may use this key (Comprehend Developer Guide).
+    sourceModelKmsKeyArn: str | None = Field(default=None, min_length=1, max_length=2048)
     correlationId: str = Field(min_length=1, max_length=256)
     # Step Functions task token the outcome must be reported with; echoed back untouched.
     taskToken: str | None = Field(default=None, max_length=2048)

@@ -18,7 +18,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from model_copy.arns import ModelArn, parse_model_arn
 from model_copy.config import TargetConfig, poll_intervals
 from model_copy.contract import DetailType, ImportOutcome, ImportStatus, ModelVersionShared
-from model_copy.errors import InvalidCopyRequest, UnauthorizedShareEvent
+from model_copy.errors import ImportFailed, InvalidCopyRequest, UnauthorizedShareEvent
 from model_copy.ledger import Claim, Ledger, LedgerEntry
 from model_copy.promotion import CREATED_AT_TAG, order_key
 from model_copy.retry import backoff_delay, call_with_retries, error_code, is_retryable
@@ -77,6 +77,18 @@ def authorize(sender_account: str, share: ModelVersionShared, config: TargetConf
             f"{'no approval record' if approval is None else 'decision ' + approval.decision}"
             f": add {config.account} to the source's ApprovalRequiredAccountIds")
     return arn
+
+
+def check_prerequisites(share: ModelVersionShared, config: TargetConfig) -> None:
+    """What this target needs for this share and lacks by its own configuration, before any
+    call: Comprehend uses the DataAccessRoleArn role, not the caller, for the source's key."""
+    if share.sourceModelKmsKeyArn and not config.data_access_role_arn:
+        raise ImportFailed(
+            f"{share.sourceModelArn} is encrypted with KMS key {share.sourceModelKmsKeyArn}: "
+            "deploy the target stack with DataAccessRoleArn, a role that trusts "
+            "comprehend.amazonaws.com (aws:SourceAccount = this account) and may "
+            "kms:CreateGrant, kms:Decrypt and kms:GenerateDataKey on that key; the source's "
+            "key policy must allow this account too (README, \"Encrypted models\")")
 
 
 @dataclass
@@ -266,6 +278,7 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
         ports: Ports, resume_from: str | None = None) -> str:
     """Handle one delivery (or hand-over) of a share; returns what happened, for logs."""
     source = authorize(sender_account, share, config)
+    check_prerequisites(share, config)
     job = ImportJob(share=share, source=source, owner=owner, config=config, ports=ports)
     key = copy_key(share)
     waiter = {"taskToken": share.taskToken or "", "correlationId": share.correlationId}

@@ -159,6 +159,7 @@ def _create_stack(context: _Context, template: dict[str, Any], values: dict[str,
         mappings=template.get("Mappings") or {}, conditions=template.get("Conditions") or {},
         resource_types={name: str(spec.get("Type")) for name, spec in resources.items()},
         import_value=lambda name: _import_value(state_dir, context.account, name))
+    _check_rules(template.get("Rules") or {}, evaluator)
     active = [name for name, spec in resources.items()
               if "Condition" not in spec or evaluator.condition(str(spec["Condition"]))]
     unknown = sorted({str(resources[name].get("Type")) for name in active} - set(HANDLERS))
@@ -191,6 +192,21 @@ def _create_stack(context: _Context, template: dict[str, Any], values: dict[str,
         raise type(error)(f"stack {context.stack_name!r}: {error}{note}") from error
     _write_state(path, stack, created)
     return stack
+
+
+def _check_rules(rules: Mapping[str, Any], evaluator: Evaluator) -> None:
+    """The template's Rules, as CloudFormation checks them before creating anything: when a
+    rule's condition holds, each assertion must hold, else the stack is refused with the
+    assertion's description."""
+    for name, rule in rules.items():
+        where = f"Rules.{name}"
+        if "RuleCondition" in rule and not evaluator.resolve(rule["RuleCondition"],
+                                                               f"{where}.RuleCondition"):
+            continue
+        for index, assertion in enumerate(rule.get("Assertions") or []):
+            if evaluator.resolve(assertion["Assert"], f"{where}.Assertions[{index}]") is not True:
+                raise TemplateError(f"template rule {name} failed: "
+                                    f"{assertion.get('AssertDescription', 'assertion false')}")
 
 
 def _create_one(context: _Context, logical_id: str, kind: str,

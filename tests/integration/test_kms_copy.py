@@ -78,12 +78,19 @@ def test_an_encrypted_model_with_the_grants_in_place_is_copied(copier: Copier,
     assert copy["DataAccessRoleArn"] == data_access_role and copy["SourceModelArn"] == arn
 
 
-def test_without_the_key_grant_the_copy_fails_naming_the_key(copier: Copier, data_access_role):
+def test_without_the_key_grant_the_copy_fails_before_sharing(copier: Copier, data_access_role):
+    """Issue 13 item 4: A can read its own key policy, so the missing grant fails the copy
+    before anything is shared, naming the key and the statements to add."""
     del data_access_role
     arn, key = _encrypted_model(copier, grant_target=False)
 
     execution = copier.wait_execution(copier.start(manual_input(arn)))
 
     assert execution["status"] == "FAILED", execution.get("output")
-    assert key in (execution.get("cause") or "")
-    assert "KmsKeyValidationException" in (execution.get("cause") or "")
+    assert execution["error"] == "KeyAccessMissing"
+    cause = execution.get("cause") or ""
+    assert key in cause and TARGET_ACCOUNT in cause
+    assert "kms:EncryptionContext:aws:comprehend:arn" in cause and "DataAccessRoleArn" in cause
+    comprehend = copier.source.client("comprehend")
+    with pytest.raises(comprehend.exceptions.ResourceNotFoundException):
+        comprehend.describe_resource_policy(ResourceArn=arn)  # nothing was shared

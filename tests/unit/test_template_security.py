@@ -376,3 +376,30 @@ def test_the_wildcard_check_sees_a_resource_star_statement() -> None:
     statements = [item for item in all_statements(fake) if item.allows]
     assert len(statements) == 1
     assert "*" in statements[0].resources and statements[0].actions == ["comprehend:*"]
+
+
+# --- KMS (issue 13 item 4) ----------------------------------------------------------------------
+
+def kms_statements(current: OfflineStack, role_id: str) -> list[Statement]:
+    return [statement for statement in all_statements(current)
+            if statement.owner.split()[0] == role_id
+            and any(action.startswith("kms:") for action in statement.actions)]
+
+
+def test_the_import_role_uses_no_kms_key_comprehend_s_data_access_role_does() -> None:
+    """Comprehend uses the DataAccessRoleArn role for KMS, not the caller of ImportModel (the
+    Developer Guide's import page), so the import function needs only iam:PassRole."""
+    current = stack("target")  # ModelKmsKeyId and DataAccessRoleArn set
+    role_id = function_role(current, "ImportModelFunction")
+    assert not kms_statements(current, role_id)
+    [pass_role] = [s for s in all_statements(current) if s.owner.split()[0] == role_id
+                   and "iam:PassRole" in s.actions]
+    assert pass_role.resources == [SCENARIOS["target"][1]["DataAccessRoleArn"]]
+
+
+def test_the_share_function_only_reads_its_own_account_s_key_policies() -> None:
+    current = stack("source")
+    role_id = function_role(current, "ShareModelVersionFunction")
+    [statement] = kms_statements(current, role_id)
+    assert sorted(statement.actions) == ["kms:DescribeKey", "kms:GetKeyPolicy"]
+    assert statement.resources == [f"arn:aws:kms:us-east-1:{current.account}:key/*"]
