@@ -62,7 +62,30 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
                      f"{version}, shared with {target['principal']}{gate}")
     if plan["modelStatus"] not in ("TRAINED", "TRAINED_WITH_WARNING"):
         lines.append("  the copy would first wait for training to end")
+    return lines + _key_lines(plan.get("kms") or {})
+
+
+def _key_lines(kms: dict[str, Any]) -> list[str]:
+    """What an encrypted model needs from A's key policy and B's service role."""
+    if not kms.get("encrypted"):
+        return []
+    lines = [f"  encrypted with KMS key {kms['keyArn']}: each target's stack needs "
+             "DataAccessRoleArn, a role trusting comprehend.amazonaws.com with this policy:"]
+    first = (kms.get("targets") or [{}])[0]
+    lines.append(f"    {json.dumps(first.get('dataAccessRolePolicy'), separators=(',', ':'))}")
+    for target in kms.get("targets") or []:
+        granted = target.get("keyPolicyGrantsTarget")
+        state = {True: "granted", False: "not granted", None: "unknown (not readable from A)"}
+        lines.append(f"  {target['account']}: A's key policy: {state[granted]}")
+        if granted is not True:
+            lines.append("    add to the key policy: "
+                         + json.dumps(target["keyPolicyStatements"], separators=(",", ":")))
     return lines
+
+
+def plan_ready(plan: dict[str, Any]) -> bool:
+    """False when a check A can make failed: an encrypted model's key policy lacks a target."""
+    return (plan.get("kms") or {}).get("ready", True) is not False
 
 
 def _caller(session: boto3.Session) -> str:

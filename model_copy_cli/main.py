@@ -224,7 +224,7 @@ def _copy(args: argparse.Namespace) -> int:
             report.emit_json(plan)
         else:
             print("\n".join(controls.plan_lines(plan)))
-        return 0
+        return 0 if controls.plan_ready(plan) else 1
     execution_arn = copy.start_copy(pipe, request)
     if args.no_wait:
         if args.json:
