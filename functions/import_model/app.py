@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from model_copy.config import TargetConfig
 from model_copy.contract import EVENT_SOURCE, DetailType, ImportOutcome, ModelVersionShared
 from model_copy.errors import ModelCopyError
+from model_copy.import_durations import ImportDurations
 from model_copy.importing import Ports, run
 from model_copy.ledger import Ledger
 from model_copy.observability import logger, metrics
@@ -38,6 +39,12 @@ def client(service: str) -> Any:
 @cache
 def ledger() -> Ledger:
     return Ledger(boto3.resource("dynamodb").Table(CONFIG.ledger_table))
+
+
+@cache
+def durations() -> ImportDurations:
+    """Earlier imports' durations, items of their own in the ledger's table."""
+    return ImportDurations(ledger().table, warn=logger.warning)
 
 
 class ShareEvent(EventBridgeModel):
@@ -114,7 +121,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                   remaining_s=lambda: context.get_remaining_time_in_millis() / 1000,
                   promote=lambda name, arn, created: _promote(name, arn,
                                                               context.invoked_function_arn,
-                                                              created))
+                                                              created),
+                  durations=durations())
     try:
         result = run(share, share_event.account, owner=context.aws_request_id, config=CONFIG,
                      ports=ports, resume_from=handover["owner"] if handover else None)

@@ -16,10 +16,12 @@ from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from model_copy.arns import ModelArn, parse_model_arn
-from model_copy.config import TargetConfig, poll_intervals
+from model_copy.config import TargetConfig
 from model_copy.contract import DetailType, ImportOutcome, ImportStatus, ModelVersionShared
 from model_copy.errors import ImportFailed, InvalidCopyRequest, UnauthorizedShareEvent
+from model_copy.import_durations import DurationsPort, NothingKnown, import_seconds
 from model_copy.ledger import Claim, Ledger, LedgerEntry
+from model_copy.poll_schedule import PollSchedule, PollSettings
 from model_copy.promotion import CREATED_AT_TAG, order_key
 from model_copy.retry import backoff_delay, call_with_retries, error_code, is_retryable
 
@@ -103,6 +105,8 @@ class Ports:
     # Make a trained copy the version consumers use, if its source version is not older than
     # current's (model name, copy ARN, source version's creation time).
     promote: Callable[[str, str, Any], None] = lambda _name, _arn, _created: None
+    # How long earlier imports took: the poll schedule learns from it (model_copy.poll_schedule).
+    durations: DurationsPort = field(default_factory=NothingKnown)
 
 
 @dataclass
@@ -235,13 +239,12 @@ class ImportJob:
 
     def follow(self, target_arn: str,
                started_at: str) -> tuple[ImportStatus, str | None] | None:
-        """Poll with growing intervals; None means: hand over to a fresh invocation."""
+        """Poll on the schedule; None means: hand over to a fresh invocation."""
         key = copy_key(self.share)
         began = datetime.fromisoformat(started_at).timestamp()
-        schedule = poll_intervals(self.config.poll_first_s, self.config.poll_max_s,
-                                  self.config.import_wait_max_s)
+        schedule = PollSchedule(self.poll_settings, self.ports.durations.known(self.source))
         last_error: BaseException | None = None
-        for interval in schedule:
+        while True:
             try:
                 properties = self.describe(target_arn)
             except (ClientError, BotoConnectionError) as error:
@@ -252,12 +255,17 @@ class ImportJob:
             else:
                 last_error = None
                 status = str(properties.get("Status"))
+                if status in SUCCESS:
+                    self.ports.durations.record(
+                        self.source, import_seconds(properties, began, self.ports.clock()))
                 if status in SUCCESS or status in FAILURE:
                     return cast(ImportStatus, status), properties.get("Message")
                 if status == "DELETING":
                     return "FAILED", f"{target_arn} is being deleted by someone else"
-            if self.ports.clock() - began > self.config.import_wait_max_s:
+            elapsed = self.ports.clock() - began
+            if elapsed > self.config.import_wait_max_s:
                 break
+            interval = schedule.next_wait(elapsed)
             if self.ports.remaining_s() < interval + self.config.handover_margin_s:
                 return None
             self.ports.sleep(interval)
@@ -269,9 +277,14 @@ class ImportJob:
                           "ImportWaitMaxSeconds parameter)")
 
     @property
+    def poll_settings(self) -> PollSettings:
+        return PollSettings(self.config.poll_first_s, self.config.poll_max_s,
+                            self.config.import_wait_max_s)
+
+    @property
     def lease_s(self) -> float:
         # Longer than any sleep between renewals, so a live follower never loses its lease.
-        return self.config.poll_max_s + self.config.handover_margin_s + 60
+        return self.poll_settings.longest_wait_s + self.config.handover_margin_s + 60
 
 
 def run(share: ModelVersionShared, sender_account: str, owner: str, config: TargetConfig,

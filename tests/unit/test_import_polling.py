@@ -1,0 +1,102 @@
+"""The import job polls on the schedule its earlier imports taught it (fake clock, a Comprehend
+whose imports take a set time, the durations kept in moto's DynamoDB)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from model_copy.config import TargetConfig
+from model_copy.contract import ModelVersionShared
+from model_copy.import_durations import ImportDurations
+from model_copy.importing import ImportJob, Ports, run
+from model_copy.ledger import Ledger
+from model_copy.poll_schedule import PollSettings, todays_times
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+SOURCE, TARGET = "111111111111", "222222222222"
+CONFIG = TargetConfig(
+    region="us-east-1", account=TARGET, allowed_source_accounts=(SOURCE,),
+    bus_name="model-copy", ledger_table="model-copy-ledger", model_kms_key_id=None,
+    data_access_role_arn=None, poll_first_s=1, poll_max_s=2, import_wait_max_s=600,
+    handover_margin_s=5)
+SETTINGS = PollSettings(CONFIG.poll_first_s, CONFIG.poll_max_s, CONFIG.import_wait_max_s)
+
+
+class TimedComprehend:
+    """Each import takes `import_s` on the given clock, then is TRAINED with its EndTime."""
+
+    def __init__(self, clock: Any, import_s: float) -> None:
+        self.clock, self.import_s = clock, import_s
+        self.models: dict[str, tuple[str, float]] = {}
+        self.describes = 0
+
+    def import_model(self, **request: Any) -> dict[str, Any]:
+        arn = (f"arn:aws:comprehend:us-east-1:{TARGET}:document-classifier/"
+               f"{request['ModelName']}/version/{request['VersionName']}")
+        self.models[arn] = (request["SourceModelArn"], self.clock())
+        return {"ModelArn": arn}
+
+    def describe_document_classifier(self, DocumentClassifierArn: str) -> dict[str, Any]:
+        self.describes += 1
+        source, submitted = self.models[DocumentClassifierArn]
+        ends = submitted + self.import_s
+        properties: dict[str, Any] = {"Status": "TRAINING", "SourceModelArn": source}
+        if self.clock() >= ends:
+            properties.update(Status="TRAINED", EndTime=datetime.fromtimestamp(ends, UTC))
+        return {"DocumentClassifierProperties": properties}
+
+
+def share_of(version: str) -> ModelVersionShared:
+    detail = json.loads((EVENTS / "model-version-shared.json").read_text())["detail"]
+    arn = detail["sourceModelArn"].replace("/version/v3", f"/version/{version}")
+    return ModelVersionShared(**{**detail, "sourceModelArn": arn, "targetVersionName": version})
+
+
+@pytest.fixture
+def copy(ledger: Ledger, ledger_table: Any, clock: Any) -> Any:
+    """Copy one version with imports of `import_s`; returns the describes it took and when the
+    copy was seen TRAINED, in seconds since its import began."""
+    def copy_version(version: str, import_s: float) -> tuple[int, float]:
+        comprehend = TimedComprehend(clock, import_s)
+        ports = Ports(comprehend=comprehend, ledger=ledger, report=lambda *_: None,
+                      hand_over=lambda _owner: None, clock=clock, sleep=clock.sleep,
+                      durations=ImportDurations(ledger_table, clock=clock))
+        began = clock()
+        assert run(share_of(version), SOURCE, f"req-{version}", CONFIG, ports).endswith("TRAINED")
+        return comprehend.describes, clock() - began
+    return copy_version
+
+
+def describes_today(import_s: float) -> int:
+    return sum(1 for t in todays_times(SETTINGS) if t < import_s) + 1
+
+
+def test_first_import_polls_as_today_and_the_next_learns_from_it(copy: Any) -> None:
+    describes, seen_after = copy("v1", 20.0)
+    assert describes == describes_today(20.0) == 12  # 0, 1, 3, ..., 19, 21
+    assert seen_after == 21
+
+    describes, seen_after = copy("v2", 20.4)
+    assert describes < describes_today(20.4)
+    assert 20.4 <= seen_after <= 20.4 + CONFIG.poll_first_s
+
+
+def test_an_import_far_longer_than_its_predecessors_is_still_seen_within_a_cap(
+        copy: Any) -> None:
+    copy("v1", 20.0)
+    describes, seen_after = copy("v2", 95.5)
+    assert 95.5 <= seen_after <= 95.5 + CONFIG.poll_max_s
+    assert describes <= describes_today(95.5)
+
+
+def test_the_lease_outlasts_the_longest_wait_of_any_schedule() -> None:
+    """A sparse wait is longer than the cap: a live follower must not lose its lease in it."""
+    defaults = replace(CONFIG, poll_first_s=15, poll_max_s=120)
+    job = ImportJob(share=share_of("v1"), source=None, owner="req-1",  # type: ignore[arg-type]
+                    config=defaults, ports=None)  # type: ignore[arg-type]
+    assert job.lease_s > job.poll_settings.longest_wait_s + defaults.handover_margin_s
