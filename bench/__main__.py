@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, packaging
+from bench import cold_start, packaging, polling
 from bench.copies import Copier, CopyBroken, by_service
 from bench.report import (
     Metric,
@@ -45,6 +45,11 @@ THROTTLE_PROBABILITY = 0.2
 # would make 50 simultaneous imports queue behind each other, which AWS would not.
 LAMBDA_WORKERS = 3 * CONCURRENT_COPIES + 10
 COPY_TIMEOUT_S = 120.0
+# The poll schedule series (bench/polling.py): waves of polling.WAVE_COPIES copies each.
+SERIES_WAVES = 2
+# The template's default poll settings (15 s first, 120 s cap) divided by this, so the same
+# 20 s imports stand for 300 s ones.
+DEFAULTS_SCALE = 15
 CONCURRENT_TIMEOUT_S = 150.0
 OUTCOME_BUS = "model-copy"
 
@@ -81,9 +86,9 @@ def _say(message: str) -> None:
 
 # ---------------------------------------------------------------- measurements on the cloud
 
-def single_copy(copier: Copier) -> dict[str, Any]:
+def single_copy(copier: Copier, prefix: str = "bench-single") -> dict[str, Any]:
     """One copy of a trained model: calls per service, end-to-end time, detection lag."""
-    [source_arn] = copier.create_classifiers("bench-single", 1)
+    [source_arn] = copier.create_classifiers(prefix, 1)
     copier.settle()
     before = copier.counters()
     finished = copier.wait([copier.start(source_arn)], COPY_TIMEOUT_S)[0]
@@ -143,8 +148,39 @@ def cloud_measurements(cloud: LocalCloud) -> dict[str, Any]:
     import_stats = cloud.control("lambda", "stats", function_name=None)["functions"]
     init_ms = {arn.split(":")[6]: stats["init_durations_ms"][:5]
                for arn, stats in import_stats.items()}
+    today_source, learned_source = copier.create_classifiers("bench-series", 2)
+    _say(f"poll schedules, today's then learned: {SERIES_WAVES} waves of {polling.WAVE_COPIES} "
+         f"imports of {polling.SERIES_IMPORT_S:.0f} s ± {polling.SERIES_SPREAD:.0%} each")
+    series = polling.compare_schedules(copier, today_source, learned_source, SERIES_WAVES, _say)
+    _say("one copy on the learned schedule")
+    single_learned = single_copy(copier, "bench-single-learned")
+    first, cap = 15 // DEFAULTS_SCALE, 120 // DEFAULTS_SCALE
+    _say(f"the template's default poll settings / {DEFAULTS_SCALE}: first {first} s, cap {cap} s")
+    scaled = Copier.for_cloud(cloud, pipeline.deploy_pipeline(cloud, target_overrides={
+        "ImportPollFirstSeconds": str(first), "ImportPollMaxSeconds": str(cap)}))
+    defaults = polling.compare_schedules(scaled, today_source, learned_source, 1, _say,
+                                         run_name=f"div{DEFAULTS_SCALE}-")
     return {"single": single, "one_to_many": one_to_many, "many_to_one": many_to_one,
-            "in_cloud_init_ms": init_ms}
+            "in_cloud_init_ms": init_ms, "series": series, "single_learned": single_learned,
+            "defaults_scaled": defaults}
+
+
+def series_metrics(prefix: str, series: dict[str, polling.Series], lag_target: float | None
+                   ) -> list[Metric]:
+    """Learned against today's, measured in the same run: lag as a fraction of each import,
+    Describe calls per copy (the learned schedule may make no more than today's)."""
+    today, learned = series["today"].summary, series["learned"].summary
+    rows = [Metric(f"{prefix}.today.lag_fraction", round(today.lag_fraction_mean, 4), None,
+                   "info", note=f"mean lag {today.lag_s_mean:.2f} s, max "
+                                f"{today.lag_fraction_max:.3f}, {today.copies} copies"),
+            Metric(f"{prefix}.today.describes_per_copy", today.describes_per_copy, None, "info")]
+    lag_note = (f"mean lag {learned.lag_s_mean:.2f} s, max {learned.lag_fraction_max:.3f}, "
+                f"{learned.copies} copies")
+    rows.append(Metric(f"{prefix}.learned.lag_fraction", round(learned.lag_fraction_mean, 4),
+                       lag_target, "<=" if lag_target is not None else "info", note=lag_note))
+    rows.append(Metric(f"{prefix}.learned.describes_per_copy", learned.describes_per_copy,
+                       today.describes_per_copy, note="target: today's, same run"))
+    return rows
 
 
 # ---------------------------------------------------------------- metrics
@@ -161,6 +197,15 @@ def metrics_of(cloud_run: dict[str, Any], cold: dict[str, float],
                        0.10, note=f"copy {single['seconds']:.1f} s, emulated {IMPORT_S:.0f} s"))
     rows.append(Metric("detection_lag_s", round(single["detection_lag_s"], 2), IMPORT_POLL[1],
                        unit="s", note="copy TRAINED -> execution end; cap ImportPollMaxSeconds"))
+    learned = cloud_run["single_learned"]
+    rows.append(Metric("overhead_ratio.learned",
+                       round(overhead_ratio(learned["seconds"], IMPORT_S), 3), 0.10,
+                       note=f"copy {learned['seconds']:.1f} s, model type's durations known"))
+    rows.append(Metric("detection_lag_s.learned", round(learned["detection_lag_s"], 2),
+                       IMPORT_POLL[0], unit="s",
+                       note="copy TRAINED -> execution end; ImportPollFirstSeconds"))
+    rows += series_metrics("series", cloud_run["series"], 0.03)
+    rows += series_metrics(f"defaults_div{DEFAULTS_SCALE}", cloud_run["defaults_scaled"], None)
     rows.append(Metric("cold_start_ratio", round(ratio(cold["handler_s"], cold["boto3_s"]), 2),
                        1.3, note=f"import_model.app {cold['handler_s'] * 1000:.0f} ms, "
                                  f"boto3 {cold['boto3_s'] * 1000:.0f} ms"))
@@ -206,6 +251,10 @@ def main() -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0], "bench_seconds": round(time.monotonic() - started, 1),
         "settings": {"import_s": IMPORT_S, "training_s_of_copied_model": 0.0,
+                     "series": {"import_s": polling.SERIES_IMPORT_S,
+                                "spread": polling.SERIES_SPREAD, "waves": SERIES_WAVES,
+                                "copies_per_wave": polling.WAVE_COPIES,
+                                "defaults_scale": DEFAULTS_SCALE},
                      "polling": pipeline.FAST_POLLING, "concurrent_copies": CONCURRENT_COPIES,
                      "throttle_probability": THROTTLE_PROBABILITY},
         "metrics": [m.as_dict() for m in metrics],
@@ -213,7 +262,11 @@ def main() -> int:
                                "by_operation": cloud_run["single"]["calls"]},
         "min_api_calls_per_copy": {"by_service": minimum.by_service,
                                    "by_operation": minimum.by_operation},
-        "single_copy": cloud_run["single"], "one_to_many": cloud_run["one_to_many"],
+        "single_copy": cloud_run["single"], "single_copy_learned": cloud_run["single_learned"],
+        "poll_series": {name: {label: s.as_dict() for label, s in series.items()}
+                        for name, series in (("bench", cloud_run["series"]),
+                                             ("defaults_scaled", cloud_run["defaults_scaled"]))},
+        "one_to_many": cloud_run["one_to_many"],
         "many_to_one": cloud_run["many_to_one"],
         "cold_start": {**cold, "heaviest_imports_ms": heaviest,
                        "in_cloud_init_ms": cloud_run["in_cloud_init_ms"]},

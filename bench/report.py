@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from model_copy.config import poll_intervals
 
-Comparison = Literal["<=", "==", "within"]
+Comparison = Literal["<=", "==", "within", "info"]
 UNAVAILABLE = "unavailable"
 
 
@@ -21,13 +21,14 @@ UNAVAILABLE = "unavailable"
 class Metric:
     """One row of the table: a measured value, its target and how the two compare.
 
-    `within`: |value - target| <= tolerance; `<=`: value <= target; `==`: value == target.
+    `within`: |value - target| <= tolerance; `<=`: value <= target; `==`: value == target;
+    `info`: no target, a figure to compare others with (today's schedule, say).
     A value of None means it could not be measured in this run (reported, never a miss).
     """
 
     name: str
     value: float | None
-    target: float
+    target: float | None
     comparison: Comparison = "<="
     tolerance: float = 0.0
     unit: str = ""
@@ -35,7 +36,7 @@ class Metric:
 
     @property
     def met(self) -> bool | None:
-        if self.value is None:
+        if self.value is None or self.target is None or self.comparison == "info":
             return None
         if self.comparison == "<=":
             return self.value <= self.target
@@ -45,10 +46,14 @@ class Metric:
 
     @property
     def verdict(self) -> str:
+        if self.comparison == "info":
+            return ""
         return {True: "met", False: "MISSED", None: UNAVAILABLE}[self.met]
 
     @property
     def target_text(self) -> str:
+        if self.comparison == "info":
+            return "-"
         target = _number(self.target)
         if self.comparison == "within":
             return f"within {_number(self.tolerance)} of {target}"
@@ -108,6 +113,30 @@ def minimum_calls_per_copy(import_s: float, training_s: float, training_poll: tu
     comprehend = training_describes + 1 + 1 + 1 + import_describes
     return CallCounts(by_service={"comprehend": comprehend, "events": 2, "lambda": 2},
                       by_operation=operations)
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """A series of copies on one poll schedule: how late each end was seen, and at what cost."""
+
+    copies: int
+    describes_per_copy: float
+    lag_fraction_mean: float  # detection lag / the import's own time, averaged over copies
+    lag_fraction_max: float
+    lag_s_mean: float
+
+
+def summarize_series(lags_s: Sequence[float], imports_s: Sequence[float],
+                     describes: int) -> SeriesSummary:
+    """`lags_s[i]`: from copy i's end (Comprehend's EndTime) to its outcome; `imports_s[i]`: its
+    import's time; `describes`: the target's Describe calls for the whole series."""
+    if not lags_s or len(lags_s) != len(imports_s):
+        raise ValueError("a series needs one lag and one import time per copy")
+    fractions = [lag / ratio_base for lag, ratio_base in zip(lags_s, imports_s, strict=True)]
+    return SeriesSummary(copies=len(lags_s), describes_per_copy=describes / len(lags_s),
+                         lag_fraction_mean=statistics.fmean(fractions),
+                         lag_fraction_max=max(fractions),
+                         lag_s_mean=statistics.fmean(lags_s))
 
 
 def counter_delta(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:

@@ -117,6 +117,8 @@ class ImportJob:
     config: TargetConfig
     ports: Ports
     started: float = field(default=0.0)
+    took_s: float | None = None  # how long the import took, once it is seen trained
+    seen_at: float | None = None  # when a describe saw it end: the outcome's end, not later
 
     @property
     def target_arn(self) -> str:
@@ -126,7 +128,7 @@ class ImportJob:
     def outcome(self, status: ImportStatus, message: str | None, target_arn: str | None,
                 started_at: str | None, token: str | None = None,
                 correlation_id: str | None = None) -> ImportOutcome:
-        ended = self.ports.clock()
+        ended = self.ports.clock() if self.seen_at is None else self.seen_at
         seconds = None
         if started_at:
             seconds = round(ended - datetime.fromisoformat(started_at).timestamp(), 3)
@@ -134,7 +136,7 @@ class ImportJob:
             sourceModelArn=self.share.sourceModelArn, sourceAccount=self.share.sourceAccount,
             targetAccount=self.config.account, targetModelArn=target_arn, status=status,
             message=message, correlationId=correlation_id or self.share.correlationId,
-            taskToken=token, importStartedAt=started_at, importEndedAt=now_iso(self.ports.clock),
+            taskToken=token, importStartedAt=started_at, importEndedAt=now_iso(lambda: ended),
             importSeconds=seconds)
 
     # ---------------------------------------------------------------- steps
@@ -255,10 +257,10 @@ class ImportJob:
             else:
                 last_error = None
                 status = str(properties.get("Status"))
-                if status in SUCCESS:
-                    self.ports.durations.record(
-                        self.source, import_seconds(properties, began, self.ports.clock()))
                 if status in SUCCESS or status in FAILURE:
+                    self.seen_at = self.ports.clock()
+                    if status in SUCCESS:
+                        self.took_s = import_seconds(properties, began, self.seen_at)
                     return cast(ImportStatus, status), properties.get("Message")
                 if status == "DELETING":
                     return "FAILED", f"{target_arn} is being deleted by someone else"
@@ -328,6 +330,8 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
     final = job.outcome(status, message, target_arn, started_at).model_dump()
     done = ports.ledger.finish(key, owner, final)
     _answer(job, final, done.waiters)
+    if job.took_s is not None:  # after the answer: it only shapes later imports' polls
+        ports.durations.record(source, job.took_s)
     return f"{target_arn}: {status}"
 
 

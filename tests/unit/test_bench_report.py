@@ -15,6 +15,7 @@ from bench.report import (
     polls_until_done,
     ratio,
     render_table,
+    summarize_series,
 )
 
 
@@ -132,3 +133,24 @@ def test_importtime_lists_direct_imports_and_the_module_body():
 
 def test_importtime_without_the_module_gives_nothing():
     assert parse_importtime(IMPORTTIME, "relay_outcome.app") == []
+
+
+def test_a_series_summary_gives_lag_as_a_fraction_of_each_import_and_describes_per_copy():
+    summary = summarize_series(lags_s=[0.5, 1.0, 0.2], imports_s=[20.0, 25.0, 20.0],
+                               describes=30)
+    assert summary.copies == 3
+    assert summary.describes_per_copy == 10
+    assert summary.lag_fraction_mean == pytest.approx((0.025 + 0.04 + 0.01) / 3)
+    assert summary.lag_fraction_max == pytest.approx(0.04)
+    assert summary.lag_s_mean == pytest.approx(1.7 / 3)
+
+
+def test_a_series_without_copies_has_no_summary():
+    with pytest.raises(ValueError):
+        summarize_series(lags_s=[], imports_s=[], describes=0)
+
+
+def test_an_informational_row_has_no_verdict():
+    row = Metric("series.today.lag", 0.07, None, "info")
+    assert row.met is None and row.target_text == "-"
+    assert "series.today.lag" in render_table([row]) and not missed_lines([row])

@@ -100,3 +100,18 @@ def test_the_lease_outlasts_the_longest_wait_of_any_schedule() -> None:
     job = ImportJob(share=share_of("v1"), source=None, owner="req-1",  # type: ignore[arg-type]
                     config=defaults, ports=None)  # type: ignore[arg-type]
     assert job.lease_s > job.poll_settings.longest_wait_s + defaults.handover_margin_s
+
+
+def test_the_outcome_says_when_the_end_was_seen_not_when_promotion_finished(
+        ledger: Ledger, ledger_table: Any, clock: Any) -> None:
+    """importSeconds is the import as the follower saw it; promoting and recording come after."""
+    reports: list[Any] = []
+    ports = Ports(comprehend=TimedComprehend(clock, 20.0), ledger=ledger,
+                  report=lambda _type, outcome: reports.append(outcome),
+                  hand_over=lambda _owner: None, clock=clock, sleep=clock.sleep,
+                  promote=lambda *_: clock.sleep(5),
+                  durations=ImportDurations(ledger_table, clock=clock))
+    run(share_of("v1"), SOURCE, "req-1", CONFIG, ports)
+    final = reports[-1]
+    assert final.status == "TRAINED"
+    assert final.importSeconds == 21  # seen at the describe 21 s in, promoted 5 s later
