@@ -259,3 +259,31 @@ def test_two_copies_to_one_account_with_revoke_both_succeed(revoking, copier: Co
     comprehend = copier.source.client("comprehend")
     with pytest.raises(comprehend.exceptions.ResourceNotFoundException):
         comprehend.describe_resource_policy(ResourceArn=arn)  # both statements revoked
+
+
+@pytest.fixture
+def impatient_target(local_cloud, deployed):
+    """The target redeployed with the shortest import wait its template allows."""
+    from local_cloud.cloudformation import pipeline
+
+    yield pipeline.deploy_pipeline(local_cloud, target_overrides={"ImportWaitMaxSeconds": "10"})
+    pipeline.deploy_pipeline(local_cloud)
+
+
+def test_the_import_wait_is_the_target_parameter_and_its_failure_names_it(
+        impatient_target, copier: Copier, local_cloud):
+    """Issue 13 item 8: ImportWaitMaxSeconds reaches the import function (it used to stay 6 h
+    whatever the template said) and the failure names the parameter users can set."""
+    arn = copier.create_classifier()
+    copier.wait_trained(arn)
+    name = f"slow-{int(time.time())}"
+    local_cloud.control("comprehend", "configure", models={name: {"import_s": 60}})
+    try:
+        started = time.monotonic()
+        execution = copier.wait_execution(
+            copier.start(manual_input(arn, targetModelName=name)), timeout=100)
+    finally:
+        local_cloud.control("comprehend", "configure", models={name: None})
+    assert execution["status"] == "FAILED"
+    assert "ImportWaitMaxSeconds" in execution.get("cause", ""), execution.get("cause")
+    assert time.monotonic() - started < 60, "the 10 s wait was not applied"
