@@ -153,6 +153,16 @@ class ImportJob:
             try:
                 return self._import_once()
             except StartedAgain:
+                # Our failed copy is being deleted: look again shortly, within the deadline.
+                if self.ports.clock() >= deadline:
+                    raise ImportFailed(
+                        f"{self.target_arn}, our earlier failed copy, was still being deleted "
+                        f"{self.config.import_wait_max_s:.0f} s after this copy was requested "
+                        "(IMPORT_WAIT_MAX_SECONDS)") from None
+                if self.ports.remaining_s() < (self.config.poll_first_s
+                                               + self.config.handover_margin_s):
+                    return None
+                self.ports.sleep(self.config.poll_first_s)
                 continue
             except (ClientError, BotoConnectionError) as error:
                 now = self.ports.clock()
@@ -204,7 +214,6 @@ class ImportJob:
             # Our own earlier copy, failed: a new request starts afresh in its place.
             self._delete(self.target_arn)
         if status in FAILURE or status == "DELETING":
-            self.ports.sleep(self.config.poll_first_s)
             raise StartedAgain()
         return self.target_arn  # our copy, trained or on its way: adopted
 
@@ -317,7 +326,7 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
             ports.report(DetailType.MODEL_IMPORT_STARTED,
                          job.outcome("IMPORTING", None, target_arn, started_at, share.taskToken))
         result = job.follow(target_arn, started_at)
-    except (ClientError, BotoConnectionError, InvalidCopyRequest) as error:
+    except (ClientError, BotoConnectionError, InvalidCopyRequest, ImportFailed) as error:
         result = ("FAILED", f"{error_code(error) or type(error).__name__}: {error}")
 
     if result is None:

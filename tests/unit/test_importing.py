@@ -591,3 +591,23 @@ def test_by_default_shares_need_no_approval(make_ports: Any) -> None:
     comprehend = FakeComprehend(["TRAINED"])
     assert run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend)).endswith(
         "TRAINED")
+
+
+def test_a_failed_copy_that_is_never_deleted_fails_at_the_deadline(make_ports: Any,
+                                                                   recorder: Recorder,
+                                                                   clock: Any) -> None:
+    comprehend = AfreshComprehend(["TRAINED"])
+    comprehend.add_model(TARGET_ARN, SOURCE_ARN, ["IN_ERROR"])
+
+    def delete_stuck(DocumentClassifierArn: str) -> dict[str, Any]:
+        comprehend.calls.append(("delete_document_classifier", {}))
+        comprehend.models[DocumentClassifierArn]["statuses"] = ["DELETING"]
+        return {}
+
+    comprehend.delete_document_classifier = delete_stuck  # type: ignore[method-assign]
+    start = clock.now
+    run(sample_share(), SOURCE, "req-1", CONFIG, make_ports(comprehend))
+    outcome = _final(recorder)
+    assert outcome.status == "FAILED" and "still being deleted" in (outcome.message or "")
+    assert clock.now - start <= CONFIG.import_wait_max_s + CONFIG.poll_first_s
+    assert comprehend.count("delete_document_classifier") == 1
