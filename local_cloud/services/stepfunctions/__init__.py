@@ -11,6 +11,10 @@ What changes against moto's `moto/stepfunctions/parser/`:
 - A PutEvents task whose response has FailedEntryCount > 0 fails with
   `EventBridge.FailedEntry` (moto's interpreter does it) and a string Cause (the response as
   JSON; moto passed the dict on).
+
+Kept as moto has it, because it is already AWS's behaviour: a state whose output (or a task
+whose result) is over 256 KiB of UTF-8 fails with `States.DataLimitExceeded`
+(`moto/stepfunctions/parser/quotas.py`; tests/local_cloud/test_stepfunctions.py proves it).
 """
 
 from __future__ import annotations
