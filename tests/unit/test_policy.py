@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from model_copy.policy import (
     IMPORT_ACTION,
@@ -20,6 +20,8 @@ from model_copy.policy import (
 )
 from model_copy.policy import TargetCopy as Copy
 
+# Timing is not under test, and the machine is shared: no per-example deadline.
+untimed = settings(deadline=None)
 TARGET = "222222222222"
 COPY = Copy(TARGET, "support-tickets-prod", "v3")
 PRINCIPAL = f"arn:aws:iam::{TARGET}:role/model-copy-import-us-east-1"
@@ -50,6 +52,7 @@ def others(policy: dict[str, Any], account: str) -> list[dict[str, Any]]:
     return [s for s in policy["Statement"] if s.get("Sid") != sid]
 
 
+@untimed
 @given(policy=policies, account=accounts, principal=principals)
 def test_grant_keeps_others_statements_in_order(policy: dict[str, Any], account: str,
                                                 principal: str) -> None:
@@ -61,6 +64,7 @@ def test_grant_keeps_others_statements_in_order(policy: dict[str, Any], account:
     assert granted["Version"] == "2012-10-17"
 
 
+@untimed
 @given(policy=policies, account=accounts, principal=principals)
 def test_granting_twice_is_granting_once(policy: dict[str, Any], account: str,
                                          principal: str) -> None:
@@ -71,6 +75,7 @@ def test_granting_twice_is_granting_once(policy: dict[str, Any], account: str,
     assert len(ours(twice, account)) == 1
 
 
+@untimed
 @given(policy=policies, account=accounts, principal=principals)
 def test_revoke_after_grant_restores_the_original(policy: dict[str, Any], account: str,
                                                   principal: str) -> None:
@@ -82,6 +87,7 @@ def test_revoke_after_grant_restores_the_original(policy: dict[str, Any], accoun
     assert not changed_again and again == revoked
 
 
+@untimed
 @given(policy=policies, account=accounts, principal=principals)
 def test_grant_survives_a_json_round_trip(policy: dict[str, Any], account: str,
                                           principal: str) -> None:
@@ -90,6 +96,7 @@ def test_grant_survives_a_json_round_trip(policy: dict[str, Any], account: str,
     assert grant_import(reread, Copy(account, "news", "v1"), principal) == (reread, False)
 
 
+@untimed
 @given(account=accounts, principal=principals)
 def test_our_statement_allows_only_import_to_exactly_the_principal(account: str,
                                                                    principal: str) -> None:
@@ -161,6 +168,7 @@ def test_two_copies_to_one_account_have_a_statement_each_and_revoke_only_their_o
     assert [s["Sid"] for s in revoked["Statement"]] == [statement_id(second)]
 
 
+@untimed
 @given(one=copies)
 def test_the_sid_names_the_copy_within_the_sid_alphabet(one: Copy) -> None:
     sid = statement_id(one)
@@ -171,6 +179,7 @@ def test_the_sid_names_the_copy_within_the_sid_alphabet(one: Copy) -> None:
         assert one.model_name.replace("-", "") in sid
 
 
+@untimed
 @given(first=copies, second=copies)
 def test_different_copies_never_share_a_sid(first: Copy, second: Copy) -> None:
     if first != second:
