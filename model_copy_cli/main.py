@@ -15,7 +15,8 @@ from pathlib import Path
 
 from local_cloud.cloudformation.intrinsics import TemplateError
 from local_cloud.cloudformation.pipeline import parse_overrides
-from model_copy_cli import controls, copy, local, preflight, report
+from local_cloud.core.accounts import REGION
+from model_copy_cli import controls, copy, doctor, local, preflight, report
 from model_copy_cli.demo import run_demo
 from model_copy_cli.errors import USAGE, CliError
 from model_copy_cli.follow import follow
@@ -107,6 +108,18 @@ def _parser() -> argparse.ArgumentParser:
     roll.add_argument("--cloud", choices=("auto", "local", "aws"), default="auto",
                       help="auto: the local cloud when it runs, else AWS (default)")
 
+    doctor_help = ("check a deployment of both sides before the first copy: one line per "
+                   "check, pass or fail with the fix; exit 1 when a check fails")
+    doc = commands.add_parser("doctor", parents=[common], help=doctor_help,
+                              description=doctor_help)
+    doc.add_argument("--source-profile", help="AWS profile of account A (local: source)")
+    doc.add_argument("--target-profile", help="AWS profile of account B (local: target)")
+    doc.add_argument("--region", help="AWS Region of both sides (default: each profile's)")
+    doc.add_argument("--source-stack", default=copy.SOURCE_STACK)
+    doc.add_argument("--target-stack", default=controls.TARGET_STACK)
+    doc.add_argument("--cloud", choices=("auto", "local", "aws"), default="auto",
+                     help="auto: the local cloud when it runs, else AWS (default)")
+
     commands.add_parser("demo", parents=[common],
                         help="the whole copy on the local cloud, then stop it")
     return parser
@@ -144,6 +157,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _decide(args, approved=args.command == "approve")
     if args.command == "rollback":
         return _rollback(args)
+    if args.command == "doctor":
+        return _doctor(args)
     return run_demo(as_json=args.json)
 
 
@@ -178,6 +193,30 @@ def _rollback(args: argparse.Namespace) -> int:
               f"  {promotion.previous_arn}\n  -> {promotion.model_arn} (now current)\n"
               f"announced as Model Version Promoted by {promotion.by}")
     return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    cloud = local.running() if args.cloud in ("auto", "local") else None
+    if args.cloud == "local" and cloud is None:
+        raise CliError("the local cloud is not running: start it with `model-copy local up`")
+    state_dir = None
+    if cloud is not None:
+        local.use(cloud)
+        state_dir = cloud.state_dir
+    region = args.region or (REGION if cloud else None)
+    source = doctor.Side(copy.new_session(args.source_profile or ("source" if cloud else None),
+                                          region), args.source_stack, state_dir)
+    target = doctor.Side(copy.new_session(args.target_profile or ("target" if cloud else None),
+                                          region), args.target_stack, state_dir)
+    checks = doctor.Doctor(source, target).run()
+    failed = [c for c in checks if c.ok is False]
+    if args.json:
+        report.emit_json({"ok": not failed, "checks": [vars(c) for c in checks]})
+    else:
+        print("\n".join(c.line() for c in checks))
+        print(f"{len(failed)} of {len(checks)} checks failed" if failed
+              else f"all {len(checks)} checks passed")
+    return 1 if failed else 0
 
 
 def _local(args: argparse.Namespace) -> int:

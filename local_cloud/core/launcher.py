@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -16,11 +17,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from local_cloud.core.accounts import PROFILES, REGION
+from local_cloud.core.credentials import BASE_ACCESS_KEY
 
 LOCAL_ROLE = "model-copy-local-operator"
 
@@ -33,6 +36,9 @@ class LocalCloudError(RuntimeError):
 class LocalCloud:
     port: int
     state_dir: Path
+    # Names this start of the cloud in its profiles' role session name, so the AWS CLI's
+    # credential cache (keyed on role and session name) never hands one cloud's keys to another.
+    cloud_id: str = ""
 
     @property
     def endpoint(self) -> str:
@@ -99,17 +105,26 @@ def free_port() -> int:
 
 
 def write_client_files(cloud: LocalCloud) -> None:
-    """An ordinary AWS config: profile `source` acts as 111111111111, and so on."""
+    """An ordinary AWS config: profile `source` acts as 111111111111, and so on.
+
+    The base profile's key only assumes the profiles' roles (local_cloud.core.credentials);
+    `env` also puts this Python's bin directory (the venv's, with `model-copy`) on PATH.
+    """
     lines = ["[profile local-base]",
-             "aws_access_key_id = local", "aws_secret_access_key = local",
+             f"aws_access_key_id = {BASE_ACCESS_KEY}",
+             f"aws_secret_access_key = {BASE_ACCESS_KEY}",
              f"region = {REGION}", f"endpoint_url = {cloud.endpoint}", ""]
+    session_name = f"model-copy-local-{cloud.cloud_id or cloud.port}"
     for profile, account in PROFILES.items():
         lines += [f"[profile {profile}]",
                   f"role_arn = arn:aws:iam::{account}:role/{LOCAL_ROLE}",
+                  f"role_session_name = {session_name}",
                   "source_profile = local-base",
                   f"region = {REGION}", f"endpoint_url = {cloud.endpoint}", ""]
     cloud.aws_config_file.write_text("\n".join(lines))
-    env_lines = [f"export {key}={value}" for key, value in cloud.client_environment().items()]
+    env_lines = [f"export {key}={shlex.quote(value)}"
+                 for key, value in cloud.client_environment().items()]
+    env_lines.append(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
     (cloud.state_dir / "env").write_text("\n".join(env_lines) + "\n")
 
 
@@ -123,7 +138,8 @@ def running(state_dir: Path) -> LocalCloud | None:
     if not info_file.exists():
         return None
     info = json.loads(info_file.read_text())
-    cloud = LocalCloud(port=info["port"], state_dir=state_dir)
+    cloud = LocalCloud(port=info["port"], state_dir=state_dir,
+                       cloud_id=str(info.get("cloudId", "")))
     try:
         cloud.control("health", "ping")
     except (OSError, LocalCloudError):
@@ -145,7 +161,7 @@ def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
         raise LocalCloudError(f"port {port} is in use (another local cloud or program listens "
                               "there): stop it (model-copy local down), or choose another "
                               "port with --port or MODEL_COPY_LOCAL_PORT")
-    cloud = LocalCloud(port=port, state_dir=state_dir)
+    cloud = LocalCloud(port=port, state_dir=state_dir, cloud_id=uuid.uuid4().hex[:12])
     env = {**os.environ, **(extra_env or {})}
     env.pop("MOTO_ACCOUNT_ID", None)  # it would override every account choice we make
     log_file = state_dir / "server.log"
@@ -174,7 +190,8 @@ def start(state_dir: Path, port: int | None = None, timeout: float = 60.0,
         cause = _cause_in_log(log_file, log_start)
         raise LocalCloudError(f"the local cloud did not answer on port {port} within "
                               f"{timeout:.0f}s{': ' + cause if cause else ''}; see {log_file}")
-    (state_dir / "server.json").write_text(json.dumps({"port": port, "pid": process.pid}))
+    (state_dir / "server.json").write_text(json.dumps({"port": port, "pid": process.pid,
+                                                       "cloudId": cloud.cloud_id}))
     write_client_files(cloud)
     return cloud
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from local_cloud.core import control, operator_roles, persistence, settings
+from local_cloud.core import control, credentials, operator_roles, persistence, settings
 
 # Each module has install(): patch moto where it falls short of AWS (see README, "The local cloud").
 EXTENSIONS = ("comprehend", "lambda_runtime", "eventbridge", "stepfunctions")
@@ -48,7 +48,8 @@ def _enable_state_machine_execution() -> None:
 def build_app() -> control.ControlPlaneMiddleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    return control.ControlPlaneMiddleware(DomainDispatcherApplication(create_backend_app))
+    return control.ControlPlaneMiddleware(credentials.IssuedCredentialsOnly(
+        DomainDispatcherApplication(create_backend_app)))
 
 
 def serve(port: int, state_dir: Path) -> None:

@@ -1,0 +1,258 @@
+"""`model-copy doctor`: check a deployment of both sides before the first copy.
+
+Each check is one line, pass or fail, and a failure says the fix. It reads only: the two
+stacks' outputs and parameters, B's bus policy, A's routing rules, B's import role, A's
+trails and, when the target encrypts copies, B's key and data-access role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+from model_copy.config import parse_accounts
+
+from model_copy_cli import stacks
+from model_copy_cli.errors import CliError
+
+KMS_GUIDE = ("Comprehend Developer Guide, 'Importing a custom model': the DataAccessRoleArn "
+             "role trusts comprehend.amazonaws.com and may kms:CreateGrant, kms:Decrypt, "
+             "kms:GenerateDataKey on the target key; A's key policy must grant B the same on "
+             "the source key")
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool | None  # None: skipped because a check it depends on failed
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        verdict = {True: "PASS", False: "FAIL", None: "SKIP"}[self.ok]
+        text = f"{verdict}  {self.name:24} {self.detail}"
+        return f"{text}; fix: {self.fix}" if self.ok is False and self.fix else text
+
+
+@dataclass
+class Side:
+    """One account as the doctor sees it: a session acting there and where its stack is."""
+
+    session: boto3.Session
+    stack_name: str
+    local_state_dir: Path | None = None
+    account: str = ""
+    stack: stacks.DeployedStack | None = None
+    problem: str = ""
+
+    @property
+    def region(self) -> str:
+        return str(self.session.region_name)
+
+
+@dataclass
+class Doctor:
+    source: Side
+    target: Side
+    checks: list[Check] = field(default_factory=list)
+
+    def run(self) -> list[Check]:
+        self._stack(self.source, "source", ("StateMachineArn", "EventBusArn"))
+        self._stack(self.target, "target", ("EventBusArn", "ImportRoleArn"))
+        self._same_region()
+        ready = bool(self.source.stack and self.target.stack)
+        for name, check in (("B lists A as a source", self._target_lists_source),
+                            ("B's bus admits A", self._bus_admits_source),
+                            ("A routes to B's bus", self._source_routes_to_target),
+                            ("import role name", self._import_role),
+                            ("trail for the tag trigger", self._trail),
+                            ("KMS prerequisites", self._kms)):
+            if not ready:
+                self.checks.append(Check(name, None, "needs both stacks"))
+                continue
+            self.checks.append(_guarded(name, check))
+        return self.checks
+
+    # --- the checks ---------------------------------------------------------------------
+    def _stack(self, side: Side, role: str, outputs: tuple[str, ...]) -> None:
+        name = f"{role} stack"
+        try:
+            side.account = str(side.session.client("sts").get_caller_identity()["Account"])
+            side.stack = stacks.read(side.session, side.stack_name, side.local_state_dir)
+        except stacks.StackMissing:
+            self.checks.append(Check(name, False, f"stack {side.stack_name} not found in "
+                                     f"account {side.account} ({side.region})",
+                                     f"sam deploy --config-env {role} in that account, or "
+                                     f"pass --{role}-profile / --{role}-stack"))
+            return
+        except CliError as problem:
+            self.checks.append(Check(name, False, str(problem),
+                                     f"pass --{role}-profile of account {role[0].upper()}"))
+            return
+        missing = [key for key in outputs if key not in side.stack.outputs]
+        side_param = side.stack.parameters.get("Side", role)
+        if missing or side_param not in (role, "both"):
+            self.checks.append(Check(name, False, f"{side.stack_name} in {side.account} is "
+                                     f"Side={side_param}, lacks outputs {missing}",
+                                     f"deploy it with Side={role}"))
+            side.stack = None
+            return
+        self.checks.append(Check(name, True, f"{side.stack_name} in {side.account} "
+                                 f"({side.region}): {', '.join(outputs)}"))
+
+    def _same_region(self) -> None:
+        a, b = self.source.region, self.target.region
+        if a == b:
+            self.checks.append(Check("same Region", True, a))
+        else:
+            self.checks.append(Check("same Region", False, f"A is in {a}, B in {b}",
+                                     "Comprehend imports only within one Region: deploy "
+                                     "both sides in the model's Region"))
+
+    def _target_lists_source(self) -> Check:
+        assert self.target.stack is not None
+        listed = parse_accounts(self.target.stack.parameters.get("SourceAccountIds", ""))
+        if self.source.account in listed:
+            return Check("B lists A as a source", True,
+                         f"SourceAccountIds of {self.target.stack.name} has "
+                         f"{self.source.account}")
+        return Check("B lists A as a source", False,
+                     f"SourceAccountIds of {self.target.stack.name} is "
+                     f"{', '.join(listed) or 'empty'}, not {self.source.account}",
+                     f"add {self.source.account} to SourceAccountIds and deploy the target")
+
+    def _bus_admits_source(self) -> Check:
+        assert self.target.stack is not None
+        bus = _bus_name(self.target.stack.outputs["EventBusArn"])
+        policy = self.target.session.client("events").describe_event_bus(Name=bus).get(
+            "Policy")
+        statements = (json.loads(policy).get("Statement") or []) if policy else []
+        if isinstance(statements, dict):
+            statements = [statements]
+        for statement in statements:
+            if _admits(statement, self.source.account):
+                return Check("B's bus admits A", True,
+                             f"bus {bus} lets {self.source.account} put Model Version Shared"
+                             f" (statement {statement.get('Sid', '?')})")
+        return Check("B's bus admits A", False,
+                     f"bus {bus} in {self.target.account} has no statement allowing "
+                     f"events:PutEvents from {self.source.account}",
+                     f"add {self.source.account} to SourceAccountIds and deploy the target "
+                     "(the stack writes the bus policy)")
+
+    def _source_routes_to_target(self) -> Check:
+        assert self.source.stack is not None and self.target.stack is not None
+        targets = parse_accounts(self.source.stack.parameters.get("TargetAccountIds", ""))
+        if self.target.account not in targets:
+            return Check("A routes to B's bus", False,
+                         f"TargetAccountIds of {self.source.stack.name} is "
+                         f"{', '.join(targets) or 'empty'}, not {self.target.account}",
+                         f"add {self.target.account} to TargetAccountIds and deploy the source")
+        target_bus = self.target.stack.outputs["EventBusArn"]
+        rules = self.source.session.client("events").list_rule_names_by_target(
+            TargetArn=target_bus,
+            EventBusName=_bus_name(self.source.stack.outputs["EventBusArn"]))["RuleNames"]
+        if not rules:
+            return Check("A routes to B's bus", False, f"no rule on A's bus sends to {target_bus}",
+                         "deploy the source stack again (it creates one rule per target); "
+                         "both sides must use the same EventBusName")
+        return Check("A routes to B's bus", True, f"rule {rules[0]} sends to {target_bus}")
+
+    def _import_role(self) -> Check:
+        assert self.source.stack is not None and self.target.stack is not None
+        if self.source.stack.parameters.get("ShareWithAccountRoot") == "true":
+            return Check("import role name", True, "A shares with B's account root")
+        prefix = self.source.stack.parameters.get("ImportRoleNamePrefix", "model-copy-importer")
+        expected = f"{prefix}-{self.source.region}"
+        actual = self.target.stack.outputs["ImportRoleArn"].rsplit("/", 1)[-1]
+        if actual == expected:
+            return Check("import role name", True, f"A shares with {expected}, B's role")
+        return Check("import role name", False,
+                     f"A shares with role {expected} but B's import role is {actual}",
+                     "use the same ImportRoleNamePrefix on both sides and deploy the target "
+                     "first, then the source")
+
+    def _trail(self) -> Check:
+        cloudtrail = self.source.session.client("cloudtrail")
+        for trail in cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", []):
+            covers = trail.get("IsMultiRegionTrail") or trail.get("HomeRegion") == \
+                self.source.region
+            if covers and cloudtrail.get_trail_status(Name=trail["TrailARN"]).get("IsLogging"):
+                return Check("trail for the tag trigger", True,
+                             f"trail {trail['Name']} logs in {self.source.region}")
+        return Check("trail for the tag trigger", False,
+                     f"no CloudTrail trail logs in {self.source.account} "
+                     f"({self.source.region}): models tagged model-copy:targets are never "
+                     "copied",
+                     "create a trail and start it (aws cloudtrail create-trail --name "
+                     "model-copy --s3-bucket-name BUCKET && aws cloudtrail start-logging "
+                     "--name model-copy), or start copies with `model-copy copy`")
+
+    def _kms(self) -> Check:
+        assert self.target.stack is not None
+        params = self.target.stack.parameters
+        key, role = params.get("ModelKmsKeyId", ""), params.get("DataAccessRoleArn", "")
+        if not key:
+            return Check("KMS prerequisites", True, "B sets no ModelKmsKeyId (no key to check)")
+        if not role:
+            return Check("KMS prerequisites", False,
+                         f"ModelKmsKeyId is {key} but DataAccessRoleArn is empty",
+                         f"set DataAccessRoleArn on the target; {KMS_GUIDE}")
+        try:
+            described = self.target.session.client("kms").describe_key(KeyId=key)["KeyMetadata"]
+        except ClientError as problem:
+            return Check("KMS prerequisites", False, f"key {key}: {_message(problem)}",
+                         f"create the key in {self.target.account} or fix ModelKmsKeyId")
+        if described.get("KeyState") != "Enabled":
+            return Check("KMS prerequisites", False, f"key {key} is {described.get('KeyState')}",
+                         "enable the key")
+        try:
+            trust = self.target.session.client("iam").get_role(
+                RoleName=role.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
+        except ClientError as problem:
+            return Check("KMS prerequisites", False, f"role {role}: {_message(problem)}",
+                         f"create it; {KMS_GUIDE}")
+        if "comprehend.amazonaws.com" not in json.dumps(trust):
+            return Check("KMS prerequisites", False,
+                         f"role {role} does not trust comprehend.amazonaws.com",
+                         f"add it to the role's trust policy; {KMS_GUIDE}")
+        return Check("KMS prerequisites", True,
+                     f"key {key} enabled, role {role.rsplit('/', 1)[-1]} trusts Comprehend "
+                     "(A's key policy is checked per model by the dry run)")
+
+
+def _guarded(name: str, check: Callable[[], Check]) -> Check:
+    try:
+        return check()
+    except (ClientError, BotoCoreError) as problem:
+        return Check(name, False, f"could not check: {_message(problem)}",
+                     "use profiles that may read this (see the README's doctor section)")
+
+
+def _message(problem: Exception) -> str:
+    if isinstance(problem, ClientError):
+        error = problem.response.get("Error", {})
+        return f"{error.get('Code')}: {error.get('Message')}"
+    return str(problem)
+
+
+def _bus_name(arn: str) -> str:
+    return arn.split("event-bus/", 1)[-1]
+
+
+def _admits(statement: dict[str, Any], account: str) -> bool:
+    if statement.get("Effect") != "Allow":
+        return False
+    actions = statement.get("Action")
+    actions = [actions] if isinstance(actions, str) else actions or []
+    if not any(a in ("events:PutEvents", "events:*", "*") for a in actions):
+        return False
+    principal = statement.get("Principal")
+    names = principal.get("AWS") if isinstance(principal, dict) else principal
+    names = [names] if isinstance(names, str) else names or []
+    return any(n in (account, f"arn:aws:iam::{account}:root") for n in names)
