@@ -31,15 +31,29 @@ def _say(as_json: bool, line: str) -> None:
     print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
 
 
-def _create_classifier(session: boto3.Session) -> str:
+def _create_classifier(session: boto3.Session, name: str = DEMO_MODEL,
+                       version: str = DEMO_VERSION) -> str:
     response = session.client("comprehend").create_document_classifier(
-        DocumentClassifierName=DEMO_MODEL, VersionName=DEMO_VERSION, LanguageCode="en",
+        DocumentClassifierName=name, VersionName=version, LanguageCode="en",
         DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/model-copy-demo-data",
         InputDataConfig=DEMO_INPUT)
     return str(response["DocumentClassifierArn"])
 
 
-def _wait_trained(session: boto3.Session, arn: str, as_json: bool) -> dict[str, Any]:
+def train_local_classifier(name: str, version: str, as_json: bool) -> dict[str, Any]:
+    """`model-copy local train`: a classifier in the local source account, trained.
+
+    The local cloud reads no training data: the S3 location is made up, and training takes
+    the local Comprehend's configured seconds.
+    """
+    session = boto3.Session(profile_name="source", region_name=REGION)
+    arn = _create_classifier(session, name, version)
+    _say(as_json, f"created {arn}; training ...")
+    return _wait_trained(session, arn, as_json, name)
+
+
+def _wait_trained(session: boto3.Session, arn: str, as_json: bool,
+                  name: str = DEMO_MODEL) -> dict[str, Any]:
     comprehend = session.client("comprehend")
     started, last = time.monotonic(), None
     while True:
@@ -47,7 +61,7 @@ def _wait_trained(session: boto3.Session, arn: str, as_json: bool) -> dict[str, 
             DocumentClassifierArn=arn)["DocumentClassifierProperties"]
         if props["Status"] != last:
             last = props["Status"]
-            _say(as_json, f"[{time.monotonic() - started:7.1f}s] {DEMO_MODEL}  {last}")
+            _say(as_json, f"[{time.monotonic() - started:7.1f}s] {name}  {last}")
         if props["Status"] not in ("SUBMITTED", "TRAINING"):
             return dict(props)
         if time.monotonic() - started > TRAINING_TIMEOUT_S:

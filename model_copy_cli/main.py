@@ -13,13 +13,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from botocore.exceptions import ClientError
+from model_copy.arns import validate_name
+from model_copy.errors import InvalidCopyRequest
+
 from local_cloud.cloudformation.intrinsics import TemplateError
 from local_cloud.cloudformation.pipeline import parse_overrides
-from local_cloud.core.accounts import REGION
+from local_cloud.core.accounts import REGION, TARGET_ACCOUNT
 from model_copy_cli import controls, copy, doctor, local, preflight, report
-from model_copy_cli.demo import run_demo
-from model_copy_cli.errors import USAGE, CliError
+from model_copy_cli.demo import run_demo, train_local_classifier
+from model_copy_cli.errors import USAGE, CliError, UsageError
 from model_copy_cli.follow import follow
+from model_copy_cli.progress import TRAINED_STATUSES
 
 INTERRUPTED = 130  # as shells report a SIGINT
 
@@ -53,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="template parameters for both stacks, as sam deploy takes them; "
                          "with --template or these, the stacks are redeployed")
     local_actions.add_parser("down", parents=[common], help="stop it")
+    train = local_actions.add_parser(
+        "train", parents=[common],
+        help="train a document classifier in the local source account (111111111111) to copy")
+    train.add_argument("name", metavar="NAME", help="the classifier's name")
+    train.add_argument("--version-name", default="v1", help="its version (default v1)")
     local_actions.add_parser("status", parents=[common], help="is it running, what is deployed")
 
     copy_cmd = commands.add_parser("copy", parents=[common, aws],
@@ -195,6 +205,31 @@ def _rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    controls.check_model_name(args.name)
+    try:
+        validate_name(args.version_name, "--version-name")
+    except InvalidCopyRequest as problem:
+        raise UsageError(str(problem)) from None
+    cloud = local.running()
+    if cloud is None:
+        raise CliError("the local cloud is not running: start it with `model-copy local up`")
+    local.use(cloud)
+    try:
+        props = train_local_classifier(args.name, args.version_name, args.json)
+    except ClientError as problem:
+        raise copy.aws_failure(problem) from None
+    if props["Status"] not in TRAINED_STATUSES:
+        raise CliError(f"{args.name} is {props['Status']}: {props.get('Message', '')}")
+    arn = props["DocumentClassifierArn"]
+    if args.json:
+        report.emit_json({"modelArn": arn, "status": props["Status"]})
+    else:
+        print(f"{props['Status']}: {arn}\ncopy it with: model-copy copy {arn} --to "
+              f"{TARGET_ACCOUNT}")
+    return 0
+
+
 def _doctor(args: argparse.Namespace) -> int:
     cloud = local.running() if args.cloud in ("auto", "local") else None
     if args.cloud == "local" and cloud is None:
@@ -220,6 +255,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _local(args: argparse.Namespace) -> int:
+    if args.action == "train":
+        return _train(args)
     if args.action == "down":
         was_running = local.down()
         if args.json:

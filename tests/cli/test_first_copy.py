@@ -1,0 +1,95 @@
+"""README "Your first copy", run as written: the shell block, line by line, in one bash, with
+an empty HOME; then again on a fresh local cloud while the first cloud's credentials sit in
+the AWS CLI's cache (~/.aws/cli/cache). Both runs must end with a TRAINED copy in B."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from local_cloud.core import launcher
+from local_cloud.core.accounts import REGION, TARGET_ACCOUNT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COPY_ARN = f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:document-classifier/news/version/v1"
+
+
+def readme_block() -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## Your first copy", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the section has a bash block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """A working directory as a user's checkout looks to these commands (the same venv)."""
+    work = tmp_path / "checkout"
+    work.mkdir()
+    for name in ("Makefile", "pyproject.toml", ".venv"):
+        (work / name).symlink_to(REPO_ROOT / name)
+    return work
+
+
+def _run(lines: list[str], work: Path, home: Path, port: int) -> subprocess.CompletedProcess[str]:
+    script = ["set -e"]
+    for number, line in enumerate(lines, 1):
+        if line.startswith("aws ") and shutil.which("aws") is None:
+            continue  # the README says: with the AWS CLI, if you have it
+        script += [f"echo '>>> line {number}: {line[:60]}' >&2", line]
+    path = "/usr/local/bin:/usr/bin:/bin"
+    if shutil.which("aws"):
+        path = f"{Path(shutil.which('aws') or '').parent}:{path}"
+    env = {"HOME": str(home), "PATH": path, "LANG": os.environ.get("LANG", "C.UTF-8"),
+           "MODEL_COPY_LOCAL_PORT": str(port)}  # a port of its own; nothing else is set
+    return subprocess.run(["bash", "-c", "\n".join(script)], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def _copy_in_b(work: Path) -> dict[str, object]:
+    cloud = launcher.running(work / ".local-cloud")
+    assert cloud is not None
+    env = cloud.client_environment()
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                    "AWS_SESSION_TOKEN"):
+            patch.delenv(key, raising=False)
+        for key, value in env.items():
+            patch.setenv(key, value)
+        target = boto3.Session(profile_name="target", region_name=REGION)
+        return dict(target.client("comprehend").describe_document_classifier(
+            DocumentClassifierArn=COPY_ARN)["DocumentClassifierProperties"])
+
+
+@pytest.mark.slow
+def test_your_first_copy_works_as_written_twice(tmp_path):
+    lines = readme_block()
+    assert lines[-1].startswith("make local-down")
+    work, home = _checkout(tmp_path), tmp_path / "home"
+    home.mkdir()
+    for attempt in ("first", "second"):
+        if attempt == "second":
+            # A fresh local cloud; the first one's credentials stay in the AWS CLI's cache.
+            shutil.rmtree(work / ".local-cloud")
+        port = launcher.free_port()
+        try:
+            done = _run(lines[:-1], work, home, port)
+            assert done.returncode == 0, f"{attempt} run:\n{done.stderr[-3000:]}"
+            assert f"{TARGET_ACCOUNT}  TRAINED" in done.stdout, done.stdout
+            props = _copy_in_b(work)
+            assert props["Status"] == "TRAINED"
+            assert str(props["SourceModelArn"]).startswith("arn:aws:comprehend:us-east-1:"
+                                                           "111111111111:")
+        finally:
+            stopped = _run(lines[-1:], work, home, port)
+        assert stopped.returncode == 0, stopped.stderr
+        assert launcher.running(work / ".local-cloud") is None
+    if shutil.which("aws"):
+        assert list((home / ".aws" / "cli" / "cache").glob("*.json")), \
+            "the AWS CLI cached credentials, as a user's would"
