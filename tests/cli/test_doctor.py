@@ -11,7 +11,7 @@ import pytest
 
 from local_cloud.cloudformation import deployer, pipeline
 from local_cloud.core import launcher
-from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT
+from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
 
 ALL_CHECKS = ("source stack", "target stack", "same Region", "B lists A as a source",
@@ -107,14 +107,17 @@ def test_no_logging_trail_fails_while_the_tag_trigger_is_on(cloud, capsys):
     assert "start-logging" in checks["trail for the tag trigger"]
 
 
-def test_a_key_without_a_data_access_role_fails_the_kms_check(cloud, capsys):
+def test_a_key_whose_data_access_role_is_missing_fails_the_kms_check(cloud, capsys):
+    """The template requires DataAccessRoleArn with ModelKmsKeyId (a Rule); the role itself
+    must exist and trust Comprehend, which only the doctor checks before a copy."""
     kms = boto3.Session(profile_name="target", region_name=REGION).client("kms")
     key = kms.create_key(Description="model-copy doctor test")["KeyMetadata"]["Arn"]
-    _redeploy_target(cloud, ModelKmsKeyId=key)
+    role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/comprehend-kms-never-created"
+    _redeploy_target(cloud, ModelKmsKeyId=key, DataAccessRoleArn=role)
     code, checks = _doctor(capsys)
     assert code == 1
     line = checks["KMS prerequisites"]
-    assert line.startswith(f"FAIL ModelKmsKeyId is {key} but DataAccessRoleArn is empty")
+    assert line.startswith(f"FAIL role {role}: NoSuchEntity"), line
     assert "comprehend.amazonaws.com" in line
-    assert checks["B's bus admits A"].startswith("PASS"), "only the key is wrong here"
+    assert checks["B's bus admits A"].startswith("PASS"), "only the KMS setup is wrong here"
     assert checks["import role name"].startswith("PASS")
