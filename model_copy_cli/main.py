@@ -1,9 +1,10 @@
 """model-copy: copy trained Amazon Comprehend custom models between AWS accounts.
 
 Exit codes: 0 done (every target TRAINED; a dry run's plan is valid; a decision or rollback
-was made), 1 the copy, the decision, the rollback or the local cloud failed, 2 the command
-line or its values are wrong, or a dry run found the request invalid (nothing was
-changed), 130 interrupted.
+was made; every doctor check passed), 1 the copy (also as `status` shows it), the decision,
+the rollback, a doctor check or the local cloud failed, 2 the command line or the request is
+wrong: checked before anything starts, nothing was started or changed, 130 interrupted.
+With --json, stdout holds one JSON document in every case (errors: {"error", "exitCode"}).
 """
 
 from __future__ import annotations
