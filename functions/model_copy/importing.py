@@ -158,7 +158,7 @@ class ImportJob:
                     raise ImportFailed(
                         f"{self.target_arn}, our earlier failed copy, was still being deleted "
                         f"{self.config.import_wait_max_s:.0f} s after this copy was requested "
-                        "(IMPORT_WAIT_MAX_SECONDS)") from None
+                        "(the target stack's ImportWaitMaxSeconds parameter)") from None
                 if self.ports.remaining_s() < (self.config.poll_first_s
                                                + self.config.handover_margin_s):
                     return None
