@@ -202,6 +202,20 @@ def test_invalid_policies_are_refused(source, policy):
     assert error.response["Error"]["Code"] == "InvalidRequestException"
 
 
+def test_a_policy_naming_a_user_that_does_not_exist_is_refused(source, target):
+    arn = create_classifier(source, new_name())
+    user = new_name("someone")
+    missing = f"arn:aws:iam::{TARGET_ACCOUNT}:user/{user}"
+    assert error_code(lambda: source.client("comprehend").put_resource_policy(
+        ResourceArn=arn, ResourcePolicy=import_policy(missing))) == "InvalidRequestException"
+    target.client("iam").create_user(UserName=user)
+    try:
+        source.client("comprehend").put_resource_policy(ResourceArn=arn,
+                                                        ResourcePolicy=import_policy(missing))
+    finally:
+        target.client("iam").delete_user(UserName=user)
+
+
 def test_a_policy_naming_a_role_that_does_not_exist_is_refused(source, target):
     """AWS validates principals: a role must exist when the policy is written (issue 13 item 2:
     the target stack deployed after the source)."""

@@ -73,9 +73,16 @@ def parse_policy(text: str | None) -> dict[str, Any]:
     return policy
 
 
+def _user_exists(user_arn: str) -> bool:
+    from moto.iam.models import iam_backends
+
+    users = iam_backends[user_arn.split(":")[4]]["aws"].users
+    return user_arn.rsplit("/", 1)[-1] in users
+
+
 def check_principals_exist(policy: dict[str, Any]) -> None:
-    """AWS validates a policy's principals when it is written: naming a role that does not
-    exist (for example a target stack not deployed yet) is refused, not stored."""
+    """AWS validates a policy's principals when it is written: naming a role or user that does
+    not exist (for example a target stack not deployed yet) is refused, not stored."""
     from local_cloud.iam.identities import role_exists
 
     for index, statement in enumerate(_statements(policy)):
@@ -83,9 +90,12 @@ def check_principals_exist(policy: dict[str, Any]) -> None:
         candidates = (_as_list(principal.get("AWS")) if isinstance(principal, dict)
                       else _as_list(principal))
         for candidate in map(str, candidates):
-            if ":role/" in candidate and not role_exists(candidate):
+            parts = candidate.split(":")  # arn:aws:iam::<account>:role/<name>
+            kind = parts[5].split("/", 1)[0] if len(parts) == 6 and parts[2] == "iam" else ""
+            exists = {"role": role_exists, "user": _user_exists}.get(kind)
+            if exists is not None and not exists(candidate):
                 raise invalid(f"Statement {index + 1}: invalid principal {candidate}: "
-                              "the role does not exist")
+                              f"the {kind} does not exist")
 
 
 def store_policy(backend: Any, arn: str, text: str) -> str:
