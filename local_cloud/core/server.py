@@ -32,6 +32,9 @@ def on_shutdown(hook: Callable[[], None]) -> None:
 
 
 def install_extensions() -> None:
+    from local_cloud.iam import enforcement
+
+    enforcement.install()
     for name in EXTENSIONS:
         importlib.import_module(f"local_cloud.services.{name}").install()
     control.register("health", "ping", lambda: {"pid": os.getpid(),
@@ -48,8 +51,12 @@ def _enable_state_machine_execution() -> None:
 def build_app() -> control.ControlPlaneMiddleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from local_cloud.iam.enforcement import IamEnforcement
+
+    # Control routes first (they are ours, not AWS's), then the credentials check, then IAM,
+    # then moto.
     return control.ControlPlaneMiddleware(credentials.IssuedCredentialsOnly(
-        DomainDispatcherApplication(create_backend_app)))
+        IamEnforcement(DomainDispatcherApplication(create_backend_app))))
 
 
 def serve(port: int, state_dir: Path) -> None:

@@ -156,12 +156,15 @@ def _resource_side(policy: Policy | None, principal: Principal, request: Request
 
 def evaluate(principal: Principal, request: Request, identity_policies: list[Policy],
              resource_policy: Policy | None = None, *, identity_checked: bool = True,
+             resource_checked_elsewhere: bool = False,
              resource_account: str | None = None) -> Decision:
     """Whether `principal` may make `request`.
 
     identity_checked=False: the principal's identity policies are not evaluated (an
     administrator of its account, such as the local profiles); only the resource side decides
-    a cross-account request. resource_account: the account owning the resource, when the
+    a cross-account request. resource_checked_elsewhere=True: across accounts the service
+    itself evaluates the resource policy (with this evaluator), so only the identity side is
+    required here. resource_account: the account owning the resource, when the
     resource ARN does not carry one.
     """
     context = {**principal.context(), **{k.lower(): v for k, v in request.context.items()}}
@@ -178,7 +181,7 @@ def evaluate(principal: Principal, request: Request, identity_policies: list[Pol
         if not identity.allowed:
             return Decision(False, "no identity-based policy allows the "
                                    f"{request.action} action")
-        if not (resource.allowed or resource.only_account):
+        if not (resource.allowed or resource.only_account or resource_checked_elsewhere):
             return Decision(False, "no resource-based policy allows the "
                                    f"{request.action} action")
         return Decision(True, "allowed")

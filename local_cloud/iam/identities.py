@@ -65,6 +65,30 @@ def session_of(access_key: str | None) -> RoleSession | None:
     return None
 
 
+_issued: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def credentials_for(role_arn: str, session_name: str, region: str) -> dict[str, str]:
+    """Temporary credentials of a role session, issued by moto's STS in process (as a service
+    assumes its role); the same session is reused, its policies are read at each request."""
+    with _sessions_lock:
+        issued = _issued.get((role_arn, session_name))
+    if issued is not None:
+        return issued
+    from moto.sts.models import sts_backends
+
+    account = role_arn.split(":")[4]
+    assumed = sts_backends[account]["aws"].assume_role(
+        region_name=region, role_session_name=session_name, role_arn=role_arn, policy="",
+        duration=43200, external_id="")
+    issued = {"aws_access_key_id": assumed.access_key_id,
+              "aws_secret_access_key": assumed.secret_access_key,
+              "aws_session_token": assumed.session_token}
+    with _sessions_lock:
+        _issued[(role_arn, session_name)] = issued
+    return issued
+
+
 def _role(role_arn: str) -> Any:
     from moto.iam.models import iam_backends
 

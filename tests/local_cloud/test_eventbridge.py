@@ -20,8 +20,31 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+FORWARDER = "events-forwarder"
+
+
 def _role(account: str) -> str:
-    return f"arn:aws:iam::{account}:role/events-forwarder"
+    return f"arn:aws:iam::{account}:role/{FORWARDER}"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def forwarder_roles(local_cloud) -> None:
+    """The rule target role of these tests, in each account: IAM checks what a target role may
+    do (these tests are about bus policies, so the role may put events and start executions)."""
+    from tests.conftest import session_for
+
+    for profile in ("source", "target", "outsider"):
+        iam = session_for(local_cloud, profile).client("iam")
+        if any(r["RoleName"] == FORWARDER for r in iam.list_roles()["Roles"]):
+            continue
+        iam.create_role(RoleName=FORWARDER, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}))
+        iam.put_role_policy(RoleName=FORWARDER, PolicyName="deliver", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": ["events:PutEvents", "states:StartExecution"],
+                "Resource": "*"}]}))
 
 
 def _bus(session: boto3.Session, name: str) -> str:

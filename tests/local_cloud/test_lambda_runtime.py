@@ -68,6 +68,10 @@ def handler(event, context):
 """
 
 
+EVERYTHING = {"Version": "2012-10-17",
+              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
 def _zip(source: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -80,8 +84,12 @@ def _role_arn(session: boto3.Session) -> str:
     try:
         return iam.get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
     except ClientError:
-        return iam.create_role(RoleName=ROLE_NAME,
-                               AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        arn = iam.create_role(RoleName=ROLE_NAME,
+                              AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+        # IAM is enforced on the functions' calls; these tests are about the runtime.
+        iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="everything",
+                            PolicyDocument=json.dumps(EVERYTHING))
+        return str(arn)
 
 
 def create_function(session: boto3.Session, source: str, timeout: int = 3,
@@ -397,7 +405,7 @@ def test_a_restarted_local_cloud_delivers_queued_invocations(tmp_path):
         session = boto3.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
         sts = session.client("sts", endpoint_url=cloud.endpoint)
-        keys = sts.assume_role(RoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/x",
+        keys = sts.assume_role(RoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/{launcher.LOCAL_ROLE}",
                                RoleSessionName="test")["Credentials"]
         as_source = boto3.Session(
             aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
@@ -407,6 +415,8 @@ def test_a_restarted_local_cloud_delivers_queued_invocations(tmp_path):
         queue_url = sqs.create_queue(QueueName="delivered")["QueueUrl"]
         iam = as_source.client("iam", endpoint_url=cloud.endpoint)
         role = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(TRUST))
+        iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="everything",
+                            PolicyDocument=json.dumps(EVERYTHING))
         as_source.client("lambda", endpoint_url=cloud.endpoint).create_function(
             FunctionName=name, Runtime="python3.12", Role=role["Role"]["Arn"],
             Handler="app.handler", Code={"ZipFile": _zip(SENDER)},

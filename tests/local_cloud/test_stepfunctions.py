@@ -16,6 +16,25 @@ from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/copy-model-state-machine"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def execution_roles(local_cloud) -> None:
+    """The state machines' roles: IAM checks their tasks' calls, and these tests are about
+    accounts, error names and callbacks, so the roles may do anything in their account."""
+    from tests.conftest import session_for
+
+    for profile, name in (("source", ROLE.rsplit("/", 1)[-1]), ("target", "sm")):
+        iam = session_for(local_cloud, profile).client("iam")
+        if any(r["RoleName"] == name for r in iam.list_roles()["Roles"]):
+            continue
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}))
+        iam.put_role_policy(RoleName=name, PolicyName="everything", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+                                                    "Resource": "*"}]}))
+
+
 def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -81,12 +100,16 @@ def test_comprehend_sdk_task_describes_a_resource_of_the_account(local_cloud, so
     in_source = _output(_run(source, _machine(source, states, "Describe"), {"arn": recognizer}))
     assert in_source["EntityRecognizerProperties"]["EntityRecognizerArn"] == recognizer
 
-    # The same definition run by B's state machine does not see A's recognizer.
+    # The same definition run by B's state machine may not read A's recognizer: a model has
+    # no resource policy for Describe, so IAM refuses (an error Comprehend's model does not
+    # declare, which Step Functions names after the service).
     in_target = _run(target, _machine(target, states, "Describe",
                                       role=f"arn:aws:iam::{TARGET_ACCOUNT}:role/sm"),
                      {"arn": recognizer})
     assert in_target["status"] == "FAILED"
-    assert in_target["error"] == "Comprehend.ResourceNotFoundException"
+    assert in_target["error"] == "Comprehend.ComprehendException"
+    assert (f"assumed-role/sm/states-execution is not authorized to perform: "
+            f"comprehend:DescribeEntityRecognizer on resource: {recognizer}") in in_target["cause"]
 
 
 def test_comprehend_error_name_is_caught_by_its_aws_spelling(local_cloud, source):

@@ -1,5 +1,6 @@
 """Rule targets: what each kind of target receives (Input, InputPath, InputTransformer) and
-how it is invoked: another bus (its policy decides; the event keeps its sender's account),
+how it is invoked: another bus (the target's role and the bus policy decide; the event keeps
+its sender's account),
 SQS, Lambda (the local Lambda runtime, or a stub), Step Functions (an execution in the state
 machine's account), CloudWatch Logs, archives.
 """
@@ -13,7 +14,15 @@ import uuid
 from typing import Any
 
 from local_cloud.core.accounts import REGION
-from local_cloud.services.eventbridge.bus_policy import PUT_EVENTS, Caller, bus_policy_allows
+from local_cloud.iam.enforcement import authorize
+from local_cloud.iam.evaluator import Request, parse
+from local_cloud.iam.operations import Check
+from local_cloud.services.eventbridge.bus_policy import (
+    PUT_EVENTS,
+    Caller,
+    bus_policy_allows,
+    put_events_request,
+)
 from local_cloud.services.eventbridge.shapes import arn_parts, public
 from local_cloud.services.eventbridge.state import refused, state
 
@@ -93,7 +102,12 @@ def _forward_to_bus(rule: Any, target: dict[str, Any], event: dict[str, Any],
         bus = ingestion.find_bus(account, region, name)
     except Exception as error:
         raise DeliveryFailed("RESOURCE_NOT_FOUND", str(error), retryable=False) from error
-    caller = Caller(account=rule.account_id, role_arn=target.get("RoleArn") or rule.role_arn)
+    role_arn = target.get("RoleArn") or rule.role_arn
+    caller = Caller(account=rule.account_id, role_arn=role_arn)
+    if role_arn:  # EventBridge delivers as the target's role: its policies must allow it
+        _authorize_target_role(role_arn, f"rule {rule.arn}", [Check(
+            put_events_request(bus.arn, event), resource_policy=parse(bus.policy),
+            resource_side_checked_by_service=True)])
     if not bus_policy_allows(bus, caller, event):
         state.count(bus.arn, refused)
         raise DeliveryFailed(
@@ -104,6 +118,13 @@ def _forward_to_bus(rule: Any, target: dict[str, Any], event: dict[str, Any],
     forwarded = copy.deepcopy(event)
     forwarded["ingestion-time"] = time.time()
     ingestion.ingest(bus, forwarded, received_via=rule.arn)
+
+
+def _authorize_target_role(role_arn: str, via: str, checks: list[Check]) -> None:
+    """A target's RoleArn is the identity EventBridge delivers with (local_cloud.iam)."""
+    refusal = authorize(role_arn, checks, session_name="events", via=via)
+    if refusal is not None:
+        raise DeliveryFailed("NO_PERMISSIONS", refusal, retryable=False)
 
 
 def _invoke_lambda(function_arn: str, payload: Any) -> None:
@@ -157,6 +178,9 @@ def _start_execution(state_machine_arn: str, target: dict[str, Any], payload: An
         backend.describe_state_machine(state_machine_arn)
     except Exception as error:
         raise DeliveryFailed("RESOURCE_NOT_FOUND", str(error), retryable=False) from error
+    if target.get("RoleArn"):
+        _authorize_target_role(target["RoleArn"], "rule target", [Check(
+            Request("states:StartExecution", state_machine_arn))])
     # AWS names each execution it starts for a rule uniquely.
     backend.start_execution(state_machine_arn, name=str(uuid.uuid4()),
                             execution_input=json.dumps(payload))

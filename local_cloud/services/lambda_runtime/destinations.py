@@ -39,10 +39,31 @@ def _send_to_bus(bus_arn: str, detail_type: str, record: dict[str, Any],
         "Resources": [function_arn], "EventBusName": bus_arn}])
 
 
+# What Lambda calls, with the function's execution role, to reach each kind of destination.
+DESTINATION_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish",
+                       "events": "events:PutEvents", "lambda": "lambda:InvokeFunction"}
+
+
+class DestinationDenied(PermissionError):
+    """The execution role may not send to the destination: the record is lost, as on AWS."""
+
+
 def deliver_to_destination(destination: str, record: dict[str, Any], success: bool,
-                           function_arn: str) -> None:
-    """An invocation record to an SQS queue, SNS topic, event bus or function (AWS's choices)."""
+                           function_arn: str, role_arn: str | None = None) -> None:
+    """An invocation record to an SQS queue, SNS topic, event bus or function (AWS's choices),
+    sent as the function's execution role (`role_arn`), whose policies must allow it."""
     service = destination.split(":")[2]
+    if role_arn and service in DESTINATION_ACTIONS:
+        from local_cloud.iam.enforcement import authorize
+        from local_cloud.iam.evaluator import Request
+        from local_cloud.iam.operations import Check
+
+        refusal = authorize(role_arn, [Check(Request(DESTINATION_ACTIONS[service], destination),
+                                             resource_side_checked_by_service=True)],
+                            session_name=function_arn.rsplit(":", 1)[-1],
+                            via=f"lambda destination of {function_arn}")
+        if refusal is not None:
+            raise DestinationDenied(refusal)
     if service == "sqs":
         _send_to_sqs(destination, json.dumps(record))
     elif service == "sns":

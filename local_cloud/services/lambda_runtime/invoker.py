@@ -182,7 +182,8 @@ class LambdaRuntime:
             on_success = config.get("DestinationConfig", {}).get("OnSuccess", {})
             if on_success.get("Destination"):
                 self._deliver(on_success["Destination"], function_arn, invocation_record(
-                    invocation, fn, "Success", result.payload, None), success=True)
+                    invocation, fn, "Success", result.payload, None), success=True,
+                    role_arn=fn.role)
             return
         invocation.last_error = result.payload
         if invocation.attempts > max_retries:
@@ -223,13 +224,15 @@ class LambdaRuntime:
         if on_failure.get("Destination"):
             record = invocation_record(invocation, fn, condition, error if ran else None,
                                        "Unhandled" if ran else None, 200 if ran else 429)
-            self._deliver(on_failure["Destination"], function_arn, record, success=False)
+            self._deliver(on_failure["Destination"], function_arn, record, success=False,
+                          role_arn=fn.role)
         self.store.remove(invocation.request_id)
 
     def _deliver(self, destination: str, function_arn: str, record: dict[str, Any],
-                 success: bool) -> None:
+                 success: bool, role_arn: str | None = None) -> None:
         try:
-            deliver_to_destination(destination, record, success, function_arn)
+            deliver_to_destination(destination, record, success, function_arn,
+                                   role_arn=role_arn)
             self.stats.update(function_arn, destination_deliveries=1)
         except Exception:
             log.exception("destination delivery to %s failed", destination)

@@ -73,7 +73,10 @@ class FunctionLog:
         self.account, self.region = fn.account_id, fn.region
         self.group = f"/aws/lambda/{fn.function_name}"
         self.stream = stream_name
+        self.role_arn = str(fn.role or "")
+        self.function_name = fn.function_name
         self._cloudwatch_ready = False
+        self._cloudwatch_denied: str | None = None
 
     def write(self, line: str) -> None:
         with open(self.path, "a", encoding="utf-8") as out:
@@ -83,9 +86,17 @@ class FunctionLog:
     def _to_cloudwatch(self, message: str) -> None:
         from moto.logs.models import logs_backends
 
+        if self._cloudwatch_denied is not None:
+            return
         try:
             backend = logs_backends[self.account][self.region]
             if not self._cloudwatch_ready:
+                self._cloudwatch_denied = self._role_refuses_logs(self.group in backend.groups)
+                if self._cloudwatch_denied is not None:
+                    # As on AWS: the function runs, its logs never reach CloudWatch Logs.
+                    log.warning("logs of %s stay out of CloudWatch Logs: %s",
+                                self.function_name, self._cloudwatch_denied)
+                    return
                 if self.group not in backend.groups:
                     backend.create_log_group(self.group, tags={})
                 if self.stream not in backend.groups[self.group].streams:
@@ -95,6 +106,24 @@ class FunctionLog:
                 {"timestamp": int(time.time() * 1000), "message": message}])
         except Exception:
             log.debug("could not copy a log line to CloudWatch Logs", exc_info=True)
+
+
+    def _role_refuses_logs(self, group_exists: bool) -> str | None:
+        """Lambda writes a function's logs with its execution role (local_cloud.iam)."""
+        if not self.role_arn:
+            return None
+        from local_cloud.iam.enforcement import authorize
+        from local_cloud.iam.evaluator import Request
+        from local_cloud.iam.operations import Check
+
+        prefix = f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.group}"
+        stream = f"{prefix}:log-stream:{self.stream}"
+        checks = [Check(Request("logs:CreateLogStream", stream)),
+                  Check(Request("logs:PutLogEvents", stream))]
+        if not group_exists:
+            checks.insert(0, Check(Request("logs:CreateLogGroup", prefix)))
+        return authorize(self.role_arn, checks, session_name=self.function_name,
+                         via=f"lambda logs of {self.function_name}")
 
 
 class Worker:

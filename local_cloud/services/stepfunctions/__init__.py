@@ -1,10 +1,11 @@
 """Step Functions as AWS behaves where model-copy depends on it (moto 5.2.5 interpreter).
 
 What changes against moto's `moto/stepfunctions/parser/`:
-- Every SDK or optimized integration (aws-sdk:*, lambda:invoke, events:putEvents, ...) acts
-  as the account of the execution's role (the state machine's roleArn, or a task's
-  Credentials.RoleArn); moto builds those clients with a fixed key, so they acted as
-  123456789012. A botocore `before-send` hook sets moto's `x-moto-account-id` header.
+- Every SDK or optimized integration (aws-sdk:*, lambda:invoke, events:putEvents, ...) calls
+  with credentials of the execution's role (the state machine's roleArn, or a task's
+  Credentials.RoleArn), as Step Functions does: the role's account answers and IAM checks the
+  role's policies (local_cloud.iam.enforcement). moto built those clients with a fixed key,
+  so they acted as 123456789012 with every right.
 - aws-sdk task errors for Comprehend are named `Comprehend.<Error>` as on AWS
   (moto said `comprehend.<Error>`).
 - StartExecution without a name gets a UUID name, as on AWS (moto's ARN ended `:None`).
@@ -28,8 +29,6 @@ from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("local_cloud.services.stepfunctions")
-
-ACCOUNT_HEADER = "x-moto-account-id"
 
 # Lower-cased aws-sdk service name -> the prefix AWS uses in error names.
 AWS_SDK_ERROR_PREFIXES = {"comprehend": "Comprehend"}
@@ -75,25 +74,27 @@ def account_of_role(role_arn: str | None) -> str | None:
     return None
 
 
-def _account_header_setter(account: str) -> Callable[..., None]:
-    def set_account(request: Any, **_: Any) -> None:
-        request.headers[ACCOUNT_HEADER] = account
-
-    return set_account
+# The session name Step Functions' role sessions carry here.
+SESSION_NAME = "states-execution"
 
 
 def acting_as_role(original: Callable[..., Any]) -> Callable[..., Any]:
-    """Wraps moto's boto_client_for so its clients act as the role's account."""
+    """Wraps moto's boto_client_for so its clients sign with the execution role's session."""
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         client = original(region=region, service=service, state_credentials=state_credentials)
-        account = account_of_role(getattr(state_credentials, "role_arn", None))
-        if account:
-            client.meta.events.register("before-send", _account_header_setter(account))
-        else:
-            log.warning("%s client for a task without a role account acts as moto's default",
+        role_arn = getattr(state_credentials, "role_arn", None)
+        if not account_of_role(role_arn):
+            log.warning("%s client for a task without a role acts as moto's default account",
                         service)
-        return client
+            return client
+        import boto3
+
+        from local_cloud.iam.identities import credentials_for
+
+        return boto3.client(service, region_name=region, endpoint_url=client.meta.endpoint_url,
+                            config=client.meta.config,
+                            **credentials_for(str(role_arn), SESSION_NAME, region))
 
     boto_client_for.__wrapped__ = original  # type: ignore[attr-defined]
     return boto_client_for
