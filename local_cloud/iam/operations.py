@@ -97,7 +97,30 @@ _COMPREHEND_ARN_PARAMS = ("DocumentClassifierArn", "EntityRecognizerArn", "Resou
        "DeleteResourcePolicy", "TagResource", "UntagResource", "ListTagsForResource")
 def _comprehend_model(call: Call) -> list[Check]:
     arn = next((str(call.params[p]) for p in _COMPREHEND_ARN_PARAMS if call.params.get(p)), "*")
-    return [_check(call, arn)]
+    return [_check(call, arn, **_resource_tags(arn), **_request_tags(call))]
+
+
+def _resource_tags(arn: str) -> dict[str, str]:
+    """aws:ResourceTag/<key> of an existing model, for conditions on its tags."""
+    from local_cloud.services.comprehend.catalog import backend_of
+
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return {}
+    try:
+        tags = backend_of(parts[4], parts[3]).tagger.list_tags_for_resource(arn)["Tags"]
+    except Exception:  # noqa: BLE001 - no such backend or model: no tags
+        return {}
+    return {f"aws:ResourceTag/{tag['Key']}": str(tag["Value"]) for tag in tags}
+
+
+def _request_tags(call: Call) -> dict[str, Any]:
+    """aws:RequestTag/<key> and aws:TagKeys of the tags a request sets."""
+    tags = [t for t in call.params.get("Tags") or [] if isinstance(t, dict) and "Key" in t]
+    if not tags:
+        return {}
+    return {"aws:TagKeys": [str(t["Key"]) for t in tags],
+            **{f"aws:RequestTag/{t['Key']}": str(t.get("Value", "")) for t in tags}}
 
 
 def _model_policy(arn: str) -> Policy | None:
@@ -128,7 +151,8 @@ def _kms_via_comprehend(call: Call, key: Any) -> list[Check]:
 @_maps("comprehend", "ImportModel")
 def _import_model(call: Call) -> list[Check]:
     source = str(call.params.get("SourceModelArn") or "*")
-    return [Check(Request(call.action, source), resource_policy=_model_policy(source),
+    return [Check(Request(call.action, source, _request_tags(call)),
+                  resource_policy=_model_policy(source),
                   resource_side_checked_by_service=True),
             *_pass_role(call, call.params.get("DataAccessRoleArn"), "comprehend.amazonaws.com"),
             *_kms_via_comprehend(call, call.params.get("ModelKmsKeyId"))]
@@ -142,7 +166,7 @@ def _create_model(call: Call) -> list[Check]:
     resource = f"{kind}/{call.params.get(name_key)}"
     if call.params.get("VersionName"):
         resource += f"/version/{call.params['VersionName']}"
-    return [_check(call, call.arn("comprehend", resource)),
+    return [_check(call, call.arn("comprehend", resource), **_request_tags(call)),
             *_pass_role(call, call.params.get("DataAccessRoleArn"), "comprehend.amazonaws.com"),
             *_kms_via_comprehend(call, call.params.get("ModelKmsKeyId"))]
 

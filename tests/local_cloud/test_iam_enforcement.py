@@ -248,3 +248,28 @@ def test_denials_and_unmapped_operations_are_listed(local_cloud, source):
     assert stats["unmapped"].get("sqs:ListQueues", 0) >= 1
     assert any(d["action"] == "sqs:ListQueues" and f"/{role}/" in d["principal"]
                for d in stats["denials"])
+
+
+def test_conditions_on_a_models_tags_see_its_tags(source):
+    """aws:ResourceTag/<key> is in the request context of calls on an existing model."""
+    comprehend = source.client("comprehend")
+    tagged = comprehend.create_entity_recognizer(
+        RecognizerName=_name("tagged"), VersionName="v1", LanguageCode="en",
+        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/data",
+        InputDataConfig={"EntityTypes": [{"Type": "THING"}],
+                         "Documents": {"S3Uri": "s3://b/d"}, "EntityList": {"S3Uri": "s3://b/l"}},
+        Tags=[{"Key": "model-copy:source", "Value": "x"}])["EntityRecognizerArn"]
+    untagged = comprehend.create_entity_recognizer(
+        RecognizerName=_name("plain"), VersionName="v1", LanguageCode="en",
+        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/data",
+        InputDataConfig={"EntityTypes": [{"Type": "THING"}],
+                         "Documents": {"S3Uri": "s3://b/d"}, "EntityList": {"S3Uri": "s3://b/l"}},
+    )["EntityRecognizerArn"]
+    session, _ = role_session(source, {
+        **allow("comprehend:DescribeEntityRecognizer", "*"),
+        "Condition": {"Null": {"aws:ResourceTag/model-copy:source": "false"}}})
+    client = session.client("comprehend")
+    client.describe_entity_recognizer(EntityRecognizerArn=tagged)
+    with pytest.raises(ClientError) as error:
+        client.describe_entity_recognizer(EntityRecognizerArn=untagged)
+    assert f"comprehend:DescribeEntityRecognizer on resource: {untagged}" in denied(error)[1]
