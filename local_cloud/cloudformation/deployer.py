@@ -643,9 +643,12 @@ def state_machine_definition(properties: Mapping[str, Any]) -> str:
 def _create_state_machine(context: _Context, logical_id: str,
                           properties: dict[str, Any]) -> Created:
     _not_supported(logical_id, "AWS::StepFunctions::StateMachine", properties,
-                   "LoggingConfiguration", "EncryptionConfiguration")
+                   "EncryptionConfiguration")
     name = properties.get("StateMachineName") or context.generated_name(logical_id, 80)
     request: dict[str, Any] = {}
+    if "LoggingConfiguration" in properties:
+        request["loggingConfiguration"] = _logging_configuration(
+            properties["LoggingConfiguration"])
     if "TracingConfiguration" in properties:
         request["tracingConfiguration"] = {
             "enabled": _bool(properties["TracingConfiguration"].get("Enabled"))}
@@ -657,6 +660,16 @@ def _create_state_machine(context: _Context, logical_id: str,
         roleArn=properties["RoleArn"], type=properties.get("StateMachineType", "STANDARD"),
         **request)["stateMachineArn"]
     return Created(arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": arn})
+
+
+def _logging_configuration(logging: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's LoggingConfiguration in the API's spelling (the role is checked for
+    the log delivery permissions when the state machine is created)."""
+    return {"level": logging.get("Level", "OFF"),
+            "includeExecutionData": _bool(logging.get("IncludeExecutionData", False)),
+            "destinations": [{"cloudWatchLogsLogGroup": {
+                "logGroupArn": d["CloudWatchLogsLogGroup"]["LogGroupArn"]}}
+                for d in logging.get("Destinations") or [] if d.get("CloudWatchLogsLogGroup")]}
 
 
 def _delete_state_machine(context: _Context, arn: str, _: dict[str, Any]) -> None:

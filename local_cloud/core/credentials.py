@@ -9,8 +9,9 @@ request must be signed with a key this cloud issued:
   restored with the cloud, so they survive a restart of the same cloud and nothing else;
 - the base key of `aws-config` (`BASE_ACCESS_KEY`), which may only call STS: it exists to
   assume the profiles' roles and acts in no account itself.
-Requests moto's own Step Functions interpreter makes carry `x-moto-account-id` (set by
-local_cloud.services.stepfunctions) and name their account; /moto-api/ and /_local/ are ours.
+Requests moto's own Step Functions interpreter makes are signed with keys of the execution
+role (issued in process by local_cloud.services.stepfunctions); a request that names its
+account with `x-moto-account-id` passes too; /moto-api/ and /_local/ are ours.
 """
 
 from __future__ import annotations

@@ -273,3 +273,28 @@ def test_conditions_on_a_models_tags_see_its_tags(source):
     with pytest.raises(ClientError) as error:
         client.describe_entity_recognizer(EntityRecognizerArn=untagged)
     assert f"comprehend:DescribeEntityRecognizer on resource: {untagged}" in denied(error)[1]
+
+
+def test_a_state_machine_logging_to_cloudwatch_needs_log_delivery_rights(source):
+    """CreateStateMachine with a log destination checks the role's log delivery permissions."""
+    group = f"arn:aws:logs:{REGION}:{SOURCE_ACCOUNT}:log-group:{_name('sm-logs')}:*"
+    logging = {"level": "ERROR", "includeExecutionData": False,
+               "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group}}]}
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass",
+                                                                     "End": True}}})
+    sfn = source.client("stepfunctions")
+    _, without = role_session(source, allow("states:*", "*"))
+    with pytest.raises(ClientError) as error:
+        sfn.create_state_machine(name=_name("sm"), definition=definition,
+                                 roleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/{without}",
+                                 loggingConfiguration=logging)
+    code, message = denied(error)
+    assert code == "AccessDeniedException"
+    assert "The state machine IAM Role is not authorized to access the Log Destination" in message
+    _, with_rights = role_session(source, allow([
+        "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"], "*"))
+    sfn.create_state_machine(name=_name("sm"), definition=definition,
+                             roleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/{with_rights}",
+                             loggingConfiguration=logging)

@@ -9,6 +9,10 @@ What changes against moto's `moto/stepfunctions/parser/`:
 - aws-sdk task errors for Comprehend are named `Comprehend.<Error>` as on AWS
   (moto said `comprehend.<Error>`).
 - StartExecution without a name gets a UUID name, as on AWS (moto's ARN ended `:None`).
+- CreateStateMachine with CloudWatch Logs destinations checks that the state machine's role
+  may deliver logs (the eight `logs:*Delivery*`/resource-policy actions the Step Functions
+  Developer Guide lists, on "*"), else AccessDeniedException "The state machine IAM Role is not
+  authorized to access the Log Destination", as AWS answers.
 - A PutEvents task whose response has FailedEntryCount > 0 fails with
   `EventBridge.FailedEntry` (moto's interpreter does it) and a string Cause (the response as
   JSON; moto passed the dict on).
@@ -196,10 +200,50 @@ def _patch_failed_entry_cause() -> None:
     exception_class._model_copy_patched = True  # type: ignore[attr-defined]
 
 
+# Step Functions Developer Guide, "IAM policies for logging to CloudWatch Logs".
+LOG_DELIVERY_ACTIONS = ("logs:CreateLogDelivery", "logs:GetLogDelivery",
+                        "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+                        "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                        "logs:DescribeResourcePolicies", "logs:DescribeLogGroups")
+
+
+def _patch_log_destination_check() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.create_state_machine
+    if getattr(original, "__wrapped__", None):
+        return
+
+    def create_state_machine(self: Any, name: str, definition: str, roleArn: str,
+                             *args: Any, **kwargs: Any) -> Any:
+        logging_configuration = kwargs.get("loggingConfiguration") or {}
+        if logging_configuration.get("destinations"):
+            _check_log_delivery(roleArn)
+        return original(self, name, definition, roleArn, *args, **kwargs)
+
+    create_state_machine.__wrapped__ = original  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.create_state_machine = create_state_machine  # type: ignore[method-assign]
+
+
+def _check_log_delivery(role_arn: str) -> None:
+    from moto.core.exceptions import JsonRESTError
+
+    from local_cloud.iam.enforcement import authorize
+    from local_cloud.iam.evaluator import Request
+    from local_cloud.iam.operations import Check
+
+    refusal = authorize(role_arn, [Check(Request(action, "*")) for action in LOG_DELIVERY_ACTIONS],
+                        session_name="states-logging", via="CreateStateMachine logging")
+    if refusal is not None:
+        raise JsonRESTError("AccessDeniedException", "The state machine IAM Role is not "
+                            f"authorized to access the Log Destination ({refusal})")
+
+
 def install() -> None:
     _patch_client_factory()
     _patch_error_names()
     _patch_execution_names()
     _patch_sdk_results()
     _patch_task_failure_cause()
+    _patch_log_destination_check()
     _patch_failed_entry_cause()
