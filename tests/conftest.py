@@ -94,6 +94,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    _iam_mutation_summary(terminalreporter)
     rows = []
     for status in ("passed", "failed"):
         for report in terminalreporter.stats.get(status, []):
@@ -107,3 +108,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         terminalreporter.write_line(f"{verdict:5}  {tried}  [{nodeid.split('::')[-1]}]")
     held = sum(1 for r in rows if r[0] == "held")
     terminalreporter.write_line(f"{held} of {len(rows)} faults held")
+
+
+def _iam_mutation_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """The IAM mutation test (tests/integration/test_iam_mutations_*.py): statements checked."""
+    checked = [dict(r.user_properties)["iam_statement"]
+               for r in terminalreporter.stats.get("passed", [])
+               if "iam_statement" in dict(r.user_properties)]
+    failed = [r.nodeid for r in terminalreporter.stats.get("failed", [])
+              if "iam_mutations" in r.nodeid]
+    if not checked and not failed:
+        return
+    terminalreporter.section("IAM statements of template.yaml, each removed in turn")
+    for line in sorted(checked):
+        terminalreporter.write_line(f"needed  {line}")
+    for nodeid in failed:
+        terminalreporter.write_line(f"NOT SHOWN NEEDED  {nodeid.split('[')[-1].rstrip(']')}")
+    terminalreporter.write_line(f"{len(checked)} statements checked, {len(checked)} needed, "
+                                f"{len(failed)} not shown needed")

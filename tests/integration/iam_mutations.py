@@ -1,0 +1,500 @@
+"""The IAM mutation test's machinery: every statement of every role and function/state
+machine policy in template.yaml, the template without one of them, and what a path that
+needs it left behind (the local cloud's IAM denials).
+
+A statement is one item of a policy's Statement list, a SAM policy template
+(`LambdaInvokePolicy: ...`) or a managed policy name in a SAM `Policies` list. Statements
+under `Fn::If` count with the parameter that turns them on.
+
+For each statement of each role and function/state machine policy, on each side it is
+deployed to, the template without that statement is deployed into the local cloud under fresh
+names, the path that needs the statement runs, and the local cloud's IAM must refuse a call of
+that path: one of the statement's actions, by the mutant's role. A statement no path needs is
+a finding: `test_every_statement_has_a_path` fails for it.
+
+Paths (the pipeline's own calls; "invoked" = a function invoked with what its trigger sends):
+- copy: a copy started on the mutant's state machine (prepare, describe, share, announce, and
+  the share route forwarding to B's bus).
+- share, unshare: the share function invoked with a copy's share or revoke.
+- relay: a copy waits for its target; the relay function is invoked with B's outcome.
+- deploy: the state machine cannot be created without log delivery rights.
+- import: a share event put on the mutant target's bus from A, the real route from there
+  (import, follow, ledger, promotion, outcome report, outcome route home, function logs,
+  PassRole of DataAccessRoleArn).
+- key: the share function asked whether an encrypted model's key admits the target.
+- import again: a copy that ended IN_ERROR is replaced (deleted first).
+- long import: an import longer than the function's time is handed over to a new invocation.
+- dead letter: Lambda sends a failed invocation's record to the DLQ with the function's role.
+  The import function reports failures instead of failing, so this call (the one Lambda
+  makes) is made directly with the role's credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_cloud.cloudformation import deployer, pipeline
+from local_cloud.cloudformation.sam_translate import load_template
+from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.launcher import LocalCloud
+from tests.integration.conftest import DEMO_INPUT, manual_input
+from tests.integration.test_import_faults import share_detail
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO_ROOT / "template.yaml"
+POLICY_HOLDERS = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::Serverless::Function",
+                  "AWS::Serverless::StateMachine")
+SAM_POLICY_TEMPLATE_ACTIONS = {"LambdaInvokePolicy": ["lambda:InvokeFunction"]}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Where one statement sits in the template, and what it allows."""
+    resource: str  # logical id of the role, function or state machine
+    path: tuple[Any, ...]  # keys from the resource's Properties to the statement
+    name: str  # Sid, SAM policy template name, or position
+    actions: tuple[str, ...]
+    condition: str | None  # the resource's Condition (IsSource, IsTarget) or None
+    enabled_by: str | None = None  # the template Condition of an Fn::If around it
+
+    @property
+    def id(self) -> str:
+        return f"{self.resource}/{self.name}"
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        return {"IsSource": ("source",), "IsTarget": ("target",)}.get(
+            self.condition or "", ("source", "target"))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _unwrap_if(item: Any) -> tuple[Any, str | None]:
+    if isinstance(item, dict) and set(item) == {"Fn::If"}:
+        condition, then, _ = item["Fn::If"]
+        return then, condition
+    return item, None
+
+
+def _actions(statement: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(a) for a in _as_list(statement.get("Action", [])))
+
+
+def statements(template: dict[str, Any] | None = None) -> list[Statement]:
+    template = template or load_template(TEMPLATE)
+    found: list[Statement] = []
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") not in POLICY_HOLDERS:
+            continue
+        properties = resource.get("Properties") or {}
+        condition = resource.get("Condition")
+        if resource["Type"] == "AWS::IAM::Policy":
+            for s_index, raw in enumerate(_as_list(properties["PolicyDocument"]["Statement"])):
+                statement, enabled_by = _unwrap_if(raw)
+                found.append(Statement(
+                    logical_id, ("PolicyDocument", "Statement", s_index),
+                    statement.get("Sid") or f"{properties['PolicyName']}#{s_index}",
+                    _actions(statement), condition, enabled_by))
+            continue
+        if resource["Type"] == "AWS::IAM::Role":
+            for p_index, policy in enumerate(properties.get("Policies") or []):
+                document = policy["PolicyDocument"]
+                for s_index, raw in enumerate(_as_list(document.get("Statement"))):
+                    statement, enabled_by = _unwrap_if(raw)
+                    found.append(Statement(
+                        logical_id, ("Policies", p_index, "PolicyDocument", "Statement",
+                                     s_index),
+                        statement.get("Sid") or f"{policy['PolicyName']}#{s_index}",
+                        _actions(statement), condition, enabled_by))
+            continue
+        for p_index, policy in enumerate(properties.get("Policies") or []):
+            if isinstance(policy, str):  # an AWS managed policy by name
+                found.append(Statement(logical_id, ("Policies", p_index), policy, (), condition))
+            elif "Statement" in policy:
+                for s_index, raw in enumerate(_as_list(policy["Statement"])):
+                    statement, enabled_by = _unwrap_if(raw)
+                    found.append(Statement(
+                        logical_id, ("Policies", p_index, "Statement", s_index),
+                        statement.get("Sid") or f"policy{p_index}#{s_index}",
+                        _actions(statement), condition, enabled_by))
+            else:
+                [(template_name, _)] = policy.items()
+                same_before = sum(1 for s in found if s.resource == logical_id
+                                  and s.name.startswith(template_name))
+                found.append(Statement(logical_id, ("Policies", p_index),
+                                       f"{template_name}#{same_before}",
+                                       tuple(SAM_POLICY_TEMPLATE_ACTIONS.get(template_name, [])),
+                                       condition))
+    return found
+
+
+def without(statement: Statement, template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The template with that one statement removed (an emptied policy goes too), its local
+    code and ASL paths made absolute so it can be deployed from anywhere."""
+    mutant = copy.deepcopy(template or load_template(TEMPLATE))
+    properties = mutant["Resources"][statement.resource]["Properties"]
+    *parents, last = statement.path
+    container: Any = properties
+    for key in parents:
+        container = container[key]
+    if not isinstance(container, list):  # a single statement, not a list
+        container = [container]
+    container.pop(last)
+    # An emptied Statement list: drop the whole policy (IAM refuses an empty one).
+    if statement.path[0] == "Policies" and len(statement.path) > 2:
+        policies = properties["Policies"]
+        policy = policies[statement.path[1]]
+        document = policy.get("PolicyDocument", policy)
+        if not document.get("Statement"):
+            policies.pop(statement.path[1])
+    function_globals = mutant.get("Globals", {}).get("Function", {})
+    if isinstance(function_globals.get("CodeUri"), str):
+        function_globals["CodeUri"] = str(REPO_ROOT / function_globals["CodeUri"])
+    for resource in mutant["Resources"].values():
+        props = resource.get("Properties") or {}
+        for key in ("CodeUri", "DefinitionUri"):
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                props[key] = str(REPO_ROOT / props[key])
+    return mutant
+
+
+def write(mutant: dict[str, Any], directory: Path) -> Path:
+    path = directory / f"mutant-{uuid.uuid4().hex[:8]}.json"
+    path.write_text(json.dumps(mutant))
+    return path
+
+
+@dataclass
+class Denials:
+    """The local cloud's IAM denials of one role, seen since `reset`."""
+    cloud: LocalCloud
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+    def of(self, role_name: str) -> list[dict[str, str]]:
+        return [d for d in self.cloud.control("iam", "stats")["denials"]
+                if f":assumed-role/{role_name}" in d["principal"]
+                or f"role/{role_name}" in d["principal"]]
+
+    def wait_for(self, role_name: str, actions: tuple[str, ...],
+                 timeout: float = 40.0) -> dict[str, str] | None:
+        wanted = {a.lower() for a in actions}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for denial in self.of(role_name):
+                if denial["action"].lower() in wanted:
+                    return denial
+            time.sleep(0.3)
+        return None
+
+
+def role_names_of(stack: Any, statement: Statement) -> str:
+    """A name fragment every role of the mutant stack carries: generated role names start
+    with the stack name; the import role is named by the ImportRoleNamePrefix parameter."""
+    if statement.resource in ("ImportModelRole", "ImportModelSelfPolicy"):
+        return str(stack.parameters["ImportRoleNamePrefix"])
+    return str(stack.name)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+# --------------------------------------------------------------------------- the paths
+
+ALL = statements()
+CASES = [(statement, side) for statement in ALL for side in statement.sides]
+SOURCE_MUTANTS_SHARE_WITH = "mut-importer"
+
+
+@dataclass
+class World:
+    cloud: LocalCloud
+    source: boto3.Session
+    target: boto3.Session
+    directory: Path
+    model_arn: str  # a trained classifier in A
+
+    def trained_classifier(self) -> str:
+        comprehend = self.source.client("comprehend")
+        arn = str(comprehend.create_document_classifier(
+            DocumentClassifierName=unique("mut"), VersionName="v1",
+            LanguageCode="en", InputDataConfig=DEMO_INPUT,
+            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
+        )["DocumentClassifierArn"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status = comprehend.describe_document_classifier(DocumentClassifierArn=arn)[
+                "DocumentClassifierProperties"]["Status"]
+            if status == "TRAINED":
+                return arn
+            time.sleep(0.2)
+        raise AssertionError(f"{arn} did not train")
+
+    def settle(self) -> None:
+        self.cloud.control("events", "wait_idle", timeout=30)
+        self.cloud.control("lambda", "wait_idle", timeout_s=30)
+
+
+@pytest.fixture(scope="module")
+def world(local_cloud, source, target, tmp_path_factory) -> World:
+    local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=1.0,
+                        import_s=1.0)
+    partial = World(local_cloud, source, target, tmp_path_factory.mktemp("mutants"), "")
+    partial.model_arn = partial.trained_classifier()
+    # Source mutants share with this import role in B (a share names an existing role).
+    iam = target.client("iam")
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName=f"{SOURCE_MUTANTS_SHARE_WITH}-{REGION}",
+                        AssumeRolePolicyDocument=json.dumps({
+                            "Version": "2012-10-17", "Statement": [{
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]}))
+    return partial
+
+
+def _bus_named(session: boto3.Session, name: str) -> None:
+    with contextlib.suppress(session.client("events").exceptions.ResourceAlreadyExistsException):
+        session.client("events").create_event_bus(Name=name)
+
+
+def _invoke(world: World, stack: deployer.Stack, function: str, payload: dict[str, Any]) -> Any:
+    session = world.source if stack.account == SOURCE_ACCOUNT else world.target
+    response = session.client("lambda").invoke(FunctionName=stack.resources[function],
+                                                Payload=json.dumps(payload).encode())
+    return json.loads(response["Payload"].read() or b"null")
+
+
+# --------------------------------------------------------------------------- source paths
+
+def copy_path(world: World, stack: deployer.Stack) -> None:
+    _bus_named(world.target, stack.parameters["EventBusName"])  # where the share route goes
+    world.source.client("stepfunctions").start_execution(
+        stateMachineArn=stack.outputs["StateMachineArn"], name=unique("mut"),
+        input=json.dumps(manual_input(world.model_arn,
+                                      targetModelName=unique("copy"))))
+
+
+def _share_request(model_arn: str, action: str) -> dict[str, Any]:
+    return {"sourceModelArn": model_arn, "account": TARGET_ACCOUNT,
+            "targetModelName": unique("copy"), "targetVersionName": "v1",
+            "action": action,
+            "principal": f"arn:aws:iam::{TARGET_ACCOUNT}:role/{SOURCE_MUTANTS_SHARE_WITH}-{REGION}"}
+
+
+def share_path(world: World, stack: deployer.Stack) -> None:
+    _invoke(world, stack, "ShareModelVersionFunction", _share_request(world.model_arn, "share"))
+
+
+def unshare_path(world: World, stack: deployer.Stack) -> None:
+    """Revoke the only copy of a model: its policy is deleted, not rewritten."""
+    model = world.trained_classifier()
+    request = _share_request(model, "share")
+    from model_copy.policy import TargetCopy
+    from model_copy.sharing import share_model_version
+
+    share_model_version(world.source.client("comprehend"), model,
+                        TargetCopy(TARGET_ACCOUNT, request["targetModelName"], "v1"),
+                        request["principal"])
+    _invoke(world, stack, "ShareModelVersionFunction", {**request, "action": "unshare"})
+
+
+def key_path(world: World, stack: deployer.Stack) -> None:
+    """Before sharing an encrypted model the copy asks whether its key admits the target."""
+    key = world.source.client("kms").create_key(Description="model-copy mutation test")[
+        "KeyMetadata"]["Arn"]
+    _invoke(world, stack, "ShareModelVersionFunction", {
+        "action": "check-key-access", "sourceModelArn": world.model_arn, "keyId": key,
+        "accounts": [TARGET_ACCOUNT]})
+
+
+def relay_path(world: World, stack: deployer.Stack) -> None:
+    """B's outcome of a waiting copy reaches the relay function, which answers the copy."""
+    copy_path(world, stack)
+    bus = stack.parameters["EventBusName"]
+    deadline = time.monotonic() + 30
+    share = None
+    while share is None and time.monotonic() < deadline:
+        seen = world.cloud.control("events", "recent", account=SOURCE_ACCOUNT, bus=bus, limit=0)
+        share = next((r["event"] for r in seen
+                      if r["event"]["detail-type"] == "Model Version Shared"), None)
+        time.sleep(0.3)
+    assert share is not None, "the copy never announced its share"
+    detail = share["detail"]
+    outcome = {"sourceModelArn": detail["sourceModelArn"], "sourceAccount": SOURCE_ACCOUNT,
+               "targetAccount": TARGET_ACCOUNT, "status": "IN_ERROR", "message": "mutant",
+               "correlationId": detail["correlationId"], "taskToken": detail["taskToken"]}
+    _invoke(world, stack, "RelayOutcomeFunction", {
+        "version": "0", "id": "mutation", "source": "model-copy",
+        "detail-type": "Model Import Failed", "account": TARGET_ACCOUNT, "region": REGION,
+        "time": "2026-01-01T00:00:00Z", "resources": [], "detail": outcome})
+
+
+def deploy_path(world: World, stack: deployer.Stack | None) -> None:
+    del world, stack  # the deployment itself was the path (see _deploy)
+
+
+# --------------------------------------------------------------------------- target paths
+
+def _put_share(world: World, stack: deployer.Stack, name: str, model: str | None = None) -> str:
+    """A model of A shared with the mutant's import role (a model of its own: a policy naming
+    a role that no longer exists cannot be rewritten), announced on the mutant's bus."""
+    from model_copy.policy import TargetCopy
+    from model_copy.sharing import share_model_version
+
+    model = model or world.trained_classifier()
+    share_model_version(world.source.client("comprehend"), model,
+                        TargetCopy(TARGET_ACCOUNT, name, "v1"), stack.outputs["ImportRoleArn"])
+    _bus_named(world.source, stack.parameters["EventBusName"])  # where outcomes go home
+    bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/" \
+              f"{stack.parameters['EventBusName']}"
+    response = world.source.client("events").put_events(Entries=[{
+        "EventBusName": bus_arn, "Source": "model-copy", "DetailType": "Model Version Shared",
+        "Detail": json.dumps(share_detail(model, name))}])
+    assert response["FailedEntryCount"] == 0, response
+    return model
+
+
+def import_path(world: World, stack: deployer.Stack) -> None:
+    _put_share(world, stack, unique("copy"))
+
+
+def import_again_path(world: World, stack: deployer.Stack) -> None:
+    name = unique("again")
+    world.cloud.control("comprehend", "fail", model_name=name, message="disk on fire",
+                        on="import")
+    try:
+        model = _put_share(world, stack, name)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _ended_in_error(world, name):
+            time.sleep(0.3)
+    finally:
+        world.cloud.control("comprehend", "fail", model_name=name, message=None)
+    world.settle()
+    _put_share(world, stack, name, model)
+
+
+def _ended_in_error(world: World, name: str) -> bool:
+    arn = f"arn:aws:comprehend:{REGION}:{TARGET_ACCOUNT}:document-classifier/{name}/version/v1"
+    client = world.target.client("comprehend")
+    try:
+        status = client.describe_document_classifier(DocumentClassifierArn=arn)[
+            "DocumentClassifierProperties"]["Status"]
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return bool(status == "IN_ERROR")
+
+
+def long_import_path(world: World, stack: deployer.Stack) -> None:
+    name = unique("long")
+    world.cloud.control("comprehend", "configure", models={name: {"import_s": 9}})
+    _put_share(world, stack, name)
+
+
+def dead_letter_path(world: World, stack: deployer.Stack) -> None:
+    keys = world.target.client("sts").assume_role(
+        RoleArn=stack.outputs["ImportRoleArn"], RoleSessionName=stack.outputs[
+            "ImportFunctionName"])["Credentials"]
+    as_role = boto3.Session(aws_access_key_id=keys["AccessKeyId"],
+                            aws_secret_access_key=keys["SecretAccessKey"],
+                            aws_session_token=keys["SessionToken"], region_name=REGION)
+    with contextlib.suppress(as_role.client("sqs").exceptions.ClientError):
+        as_role.client("sqs").send_message(QueueUrl=stack.outputs["DeadLetterQueueUrl"],
+                                           MessageBody=json.dumps({"requestContext": {}}))
+
+
+Path_ = Callable[[World, deployer.Stack], None]
+PATHS: dict[str, dict[str, Path_]] = {
+    "CrossAccountDeliveryRole/put-partner-bus#0": {"source": copy_path, "target": import_path},
+    "ShareModelVersionFunction/EditOwnModelPolicies": {"source": share_path},
+    "ShareModelVersionFunction/ReadOwnKeyPolicies": {"source": key_path},
+    "ShareModelVersionFunction/DeleteOwnModelPolicies": {"source": unshare_path},
+    "RelayOutcomeFunction/AnswerWaitingCopies": {"source": relay_path},
+    "CopyModelStateMachine/LambdaInvokePolicy#0": {"source": copy_path},
+    "CopyModelStateMachine/LambdaInvokePolicy#1": {"source": copy_path},
+    "CopyModelStateMachine/DescribeOwnModels": {"source": copy_path},
+    "CopyModelStateMachine/AnnounceShares": {"source": copy_path},
+    "CopyModelStateMachine/DeliverLogs": {"source": deploy_path},
+    "ImportModelRole/ImportSharedVersions": {"target": import_path},
+    "ImportModelRole/FollowOwnCopies": {"target": import_path},
+    "ImportModelRole/ReplaceOwnFailedCopies": {"target": import_again_path},
+    "ImportModelRole/Ledger": {"target": import_path},
+    "ImportModelRole/PromoteCopies": {"target": import_path},
+    "ImportModelRole/ReportOutcomes": {"target": import_path},
+    "ImportModelSelfPolicy/ContinueLongImports": {"target": long_import_path},
+    "ImportModelRole/DeadLetters": {"target": dead_letter_path},
+    "ImportModelSelfPolicy/WriteLogs": {"target": import_path},
+    "ImportModelRole/PassDataAccessRole": {"target": import_path},
+}
+# Parameters a path needs besides the names (the Fn::If condition that turns a statement on).
+EXTRA_PARAMETERS: dict[str, Callable[[World], dict[str, str]]] = {
+    "ImportModelSelfPolicy/ContinueLongImports": lambda world: {
+        "ImportFunctionTimeoutSeconds": "5", "ImportHandoverMarginSeconds": "2"},
+    "ImportModelRole/PassDataAccessRole": lambda world: {
+        "DataAccessRoleArn": f"arn:aws:iam::{TARGET_ACCOUNT}:role/comprehend-data"},
+}
+
+
+def _deploy(world: World, statement: Statement, side: str
+            ) -> tuple[deployer.Stack | None, str, Exception | None]:
+    """The mutant under fresh names; returns the stack (None if it failed) and its name."""
+    template = write(without(statement), world.directory)
+    stack_name = unique(f"mut-{side}")
+    names = {"EventBusName": unique("mut-bus"),
+             "ImportRoleNamePrefix": (SOURCE_MUTANTS_SHARE_WITH if side == "source"
+                                      else unique("mut-importer")),
+             **EXTRA_PARAMETERS.get(statement.id, lambda _: {})(world)}
+    if side == "source":
+        session, parameters = world.source, pipeline.source_parameters(None, **names)
+    else:
+        session, parameters = world.target, pipeline.target_parameters(None, **names)
+    try:
+        return (deployer.deploy(session, template, stack_name, parameters,
+                                world.cloud.state_dir), stack_name, None)
+    except deployer.DeployError as error:
+        return None, stack_name, error
+
+
+
+
+def check(world: World, statement: Statement, side: str,
+          record_property: Callable[[str, object], None]) -> None:
+    """Deploy the template without `statement` on `side`, run its path, see the denial."""
+    path = PATHS[statement.id][side]
+    stack, stack_name, deploy_error = _deploy(world, statement, side)
+    session = world.source if side == "source" else world.target
+    try:
+        if stack is None:
+            assert path is deploy_path, f"the mutant did not deploy: {deploy_error}"
+            assert "not authorized to access the Log Destination" in str(deploy_error)
+            role = stack_name
+        else:
+            assert path is not deploy_path, "the mutant deployed without its log delivery rights"
+            role = role_names_of(stack, statement)
+            path(world, stack)
+        denial = Denials(world.cloud).wait_for(role, statement.actions)
+        assert denial is not None, (f"no IAM denial of {statement.actions} by {role} on the "
+                                    f"{path.__name__} without {statement.id}")
+        record_property("iam_statement", f"{statement.id}@{side}: {denial['action']} denied")
+    finally:
+        # Work the mutant started may still run: it ends against a deleted stack.
+        with contextlib.suppress(deployer.DeployError):
+            deployer.delete(session, stack_name, world.cloud.state_dir)
+
+
+def paths_missing() -> list[str]:
+    return [f"{s.id} ({side})" for s in ALL for side in s.sides
+            if side not in PATHS.get(s.id, {})]
