@@ -10,11 +10,17 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings
 
 from local_cloud.core import launcher
 from local_cloud.core.accounts import REGION
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check rules, not speed: on a shared 2-core machine hypothesis's default
+# 200 ms deadline fails examples that are merely slow (seen in test_request and test_policy).
+settings.register_profile("model-copy", deadline=None)
+settings.load_profile("model-copy")
 
 
 CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",

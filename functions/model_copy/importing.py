@@ -192,8 +192,9 @@ class ImportJob:
         if self.config.data_access_role_arn:
             request["DataAccessRoleArn"] = self.config.data_access_role_arn
         try:
-            response = call_with_retries(lambda: self.ports.comprehend.import_model(**request),
-                                         sleep=self.ports.sleep)
+            # No inner retries: the caller's loop retries transient errors, and only it knows
+            # the deadline (inner retries let a copy run past ImportWaitMaxSeconds).
+            response = self.ports.comprehend.import_model(**request)
             return str(response["ModelArn"])
         except ClientError as error:
             if error_code(error) != "ResourceInUseException":
