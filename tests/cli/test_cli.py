@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 import pytest
 
-from local_cloud.cloudformation import pipeline
 from local_cloud.core import launcher
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
@@ -227,17 +226,7 @@ def test_local_status_json_when_nothing_runs(tmp_path, monkeypatch, capsys):
 
 # --- the local cloud --------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def deployed(local_cloud) -> pipeline.Pipeline:
-    local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5, import_s=0.5)
-    return pipeline.deploy_pipeline(local_cloud)
-
-
-@pytest.fixture
-def on_local_cloud(local_cloud, deployed, monkeypatch) -> launcher.LocalCloud:
-    monkeypatch.setenv("MODEL_COPY_LOCAL_DIR", str(local_cloud.state_dir))
-    return local_cloud
-
+# (fixtures deployed, on_local_cloud: tests/cli/conftest.py)
 
 def _classifier(local_cloud: launcher.LocalCloud, name: str) -> str:
     session = boto3.Session(profile_name="source", region_name="us-east-1")

@@ -116,17 +116,7 @@ def test_local_up_on_a_port_in_use_says_so(tmp_path, monkeypatch, capsys):
 
 # --- on the local cloud: checked before anything starts ---------------------------------------
 
-@pytest.fixture(scope="module")
-def deployed(local_cloud) -> pipeline.Pipeline:
-    local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5, import_s=0.5)
-    return pipeline.deploy_pipeline(local_cloud)
-
-
-@pytest.fixture
-def on_local_cloud(local_cloud, deployed, monkeypatch) -> launcher.LocalCloud:
-    monkeypatch.setenv("MODEL_COPY_LOCAL_DIR", str(local_cloud.state_dir))
-    return local_cloud
-
+# (fixtures deployed, on_local_cloud: tests/cli/conftest.py)
 
 def _executions(deployed: pipeline.Pipeline) -> int:
     sfn = boto3.Session(profile_name="source", region_name="us-east-1").client("stepfunctions")
