@@ -236,6 +236,7 @@ def main() -> int:
     _say("cold start: fresh interpreters importing import_model.app and boto3")
     cold = cold_start.measure()
     heaviest = cold_start.top_imports()
+    init_parts = cold_start.breakdown()
     _say("deployment packages (make -C functions build-<Function>)")
     packages, package_error = packaging.package_sizes_mb()
     metrics = metrics_of(cloud_run, cold, packages, package_error)
@@ -244,6 +245,9 @@ def main() -> int:
     print()
     print("import_model.app init, heaviest parts (ms): "
           + ", ".join(f"{name} {ms:.0f}" for name, ms in heaviest))
+    print("import_model.app init by stage (median ms, ratio to bare boto3):")
+    for part in init_parts:
+        print(f"  {part['stage']:<76} {part['ms']:>7} ms  {part['ratio']:.2f}")
     for line in missed_lines(metrics):
         print(line)
     minimum = minimum_calls_per_copy(IMPORT_S, 0.0, TRAINING_POLL, IMPORT_POLL)
@@ -268,7 +272,7 @@ def main() -> int:
                                              ("defaults_scaled", cloud_run["defaults_scaled"]))},
         "one_to_many": cloud_run["one_to_many"],
         "many_to_one": cloud_run["many_to_one"],
-        "cold_start": {**cold, "heaviest_imports_ms": heaviest,
+        "cold_start": {**cold, "heaviest_imports_ms": heaviest, "by_stage": init_parts,
                        "in_cloud_init_ms": cloud_run["in_cloud_init_ms"]},
         "package_mb": packages, "package_error": package_error,
     }

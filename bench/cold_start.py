@@ -6,6 +6,7 @@ one module and reports how long that took, so interpreter start-up is not counte
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -49,6 +50,53 @@ def measure(repetitions: int = 7) -> dict[str, float]:
         bare.append(import_seconds("boto3"))
         handler.append(import_seconds(IMPORT_HANDLER))
     return {"handler_s": median(handler), "boto3_s": median(bare)}
+
+
+# What the import function's init is made of, each stage importing what the one before did and
+# more, so the differences show what the pydantic contract and the Powertools parser cost.
+_OWN = "import boto3, model_copy.observability"
+STAGES = (
+    ("boto3", "import boto3"),
+    ("+ Powertools Logger and Metrics", _OWN),
+    ("+ the pydantic contract (model_copy.contract)", f"{_OWN}, model_copy.contract"),
+    ("+ the Powertools parser and its models",
+     f"{_OWN}, model_copy.contract, aws_lambda_powertools.utilities.parser.models"),
+    ("import_model.app, all of it", f"import {IMPORT_HANDLER}"),
+)
+# The alternative: the share validated against its JSON Schema by the Powertools validation
+# utility (fastjsonschema), no pydantic. Measured only where fastjsonschema is installed.
+SCHEMAS_DIR = FUNCTIONS_DIR.parent / "events"
+SCHEMA_ALTERNATIVE = (
+    "instead: Logger, Metrics + validation against events/schemas (fastjsonschema)",
+    f"{_OWN}, json; from aws_lambda_powertools.utilities.validation import validate; "
+    f"validate(event=json.load(open({str(SCHEMAS_DIR / 'model-version-shared.json')!r}))"
+    f"['detail'], schema=json.load(open("
+    f"{str(SCHEMAS_DIR / 'schemas' / 'model-version-shared.schema.json')!r})))")
+_TIMED_STATEMENT = ("import time; started = time.perf_counter(); exec({statement!r}); "
+                    "print(time.perf_counter() - started)")
+
+
+def statement_seconds(statement: str) -> float:
+    result = subprocess.run([sys.executable, "-c", _TIMED_STATEMENT.format(statement=statement)],
+                            capture_output=True, text=True, env=_environment(), timeout=60,
+                            check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def breakdown(repetitions: int = 7) -> list[dict[str, float | str]]:
+    """Median ms of each stage and its ratio to bare boto3, samples interleaved (drift hits all
+    alike); the schema alternative is left out where fastjsonschema is not installed."""
+    stages = list(STAGES)
+    if importlib.util.find_spec("fastjsonschema") is not None:
+        stages.append(SCHEMA_ALTERNATIVE)
+    samples: dict[str, list[float]] = {name: [] for name, _ in stages}
+    statement_seconds("import boto3")  # warm the file cache once
+    for _ in range(repetitions):
+        for name, statement in stages:
+            samples[name].append(statement_seconds(statement))
+    bare = median(samples["boto3"])
+    return [{"stage": name, "ms": round(median(values) * 1000, 1),
+             "ratio": round(median(values) / bare, 2)} for name, values in samples.items()]
 
 
 def top_imports(limit: int = 8) -> list[tuple[str, float]]:
