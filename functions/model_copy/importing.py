@@ -257,6 +257,7 @@ class ImportJob:
         schedule = PollSchedule(self.poll_settings, self.ports.durations.known(self.source))
         last_error: BaseException | None = None
         while True:
+            polled_at = self.ports.clock() - began
             try:
                 properties = self.describe(target_arn)
             except (ClientError, BotoConnectionError) as error:
@@ -277,7 +278,7 @@ class ImportJob:
             elapsed = self.ports.clock() - began
             if elapsed > self.config.import_wait_max_s:
                 break
-            interval = schedule.next_wait(elapsed)
+            interval = schedule.next_wait(polled_at, elapsed)
             if self.ports.remaining_s() < interval + self.config.handover_margin_s:
                 return None
             self.ports.sleep(interval)

@@ -14,8 +14,8 @@ Three rules bound every schedule, whatever it knows:
   calls than today;
 - it polls until today's schedule would stop, at the import's wait limit.
 
-Pure: times are seconds since the import started, and `next_wait(elapsed)` depends on nothing
-else, so a follower that resumes in a new invocation carries on where the plan is.
+Pure: times are seconds since the import started, and `next_wait` depends on nothing else, so a
+follower that resumes in a new invocation carries on where the plan is.
 """
 
 from __future__ import annotations
@@ -123,17 +123,20 @@ def _within_rules(wanted: list[float], settings: PollSettings,
 
 
 class PollSchedule:
-    """The plan of one import; `next_wait(elapsed)` after each poll says how long to sleep."""
+    """The plan of one import; `next_wait` after each poll says how long to sleep."""
 
     def __init__(self, settings: PollSettings, durations: Sequence[float] = ()) -> None:
         self.settings = settings
         self.expected = ExpectedEnd.around(durations, settings.first_s)
         self.times = plan_poll_times(settings, self.expected)
 
-    def next_wait(self, elapsed: float) -> float:
-        """Seconds until the next planned poll after `elapsed`; never below the first interval
-        (a poll that ran late is not followed by a hurried one)."""
-        index = bisect_right(self.times, elapsed)
+    def next_wait(self, polled_at: float, now: float | None = None) -> float:
+        """Seconds from `now` until the next planned poll after the one that started at
+        `polled_at`, and at least the first interval after it: counted from the describe's
+        start, so a slow describe delays nothing and a late poll is not followed by a hurried
+        one."""
+        now = polled_at if now is None else now
+        index = bisect_right(self.times, polled_at)
         if index == len(self.times):
             return self.settings.cap_s  # past the plan: the follower stops at its wait limit
-        return max(self.settings.first_s, self.times[index] - elapsed)
+        return max(0.0, max(self.times[index], polled_at + self.settings.first_s) - now)

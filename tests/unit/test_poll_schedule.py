@@ -44,7 +44,7 @@ def follow(schedule: PollSchedule, ends_at: float, describe_s: float = 0.0) -> F
         now += describe_s
         if polled[-1] >= ends_at or now > schedule.settings.wait_max_s:
             break
-        now += schedule.next_wait(now)
+        now += schedule.next_wait(polled[-1], now)
     return Followed(describes, polled[-1], gaps(polled))
 
 
@@ -74,6 +74,15 @@ def test_nothing_known_resumes_where_the_plan_is() -> None:
     assert schedule.next_wait(0.3) == 15  # never sooner than the first interval after a poll
     assert schedule.next_wait(400) == 65  # next planned poll at 465
     assert schedule.next_wait(465) == 120
+
+
+def test_a_slow_describe_does_not_delay_the_plan() -> None:
+    """The wait counts from when the describe started: polls stay on the plan, never drift."""
+    schedule = PollSchedule(DEFAULTS)
+    assert schedule.next_wait(45, now=45.8) == pytest.approx(59.2)  # next planned poll: 105
+    followed = follow(PollSchedule(BENCH, [20]), ends_at=40, describe_s=0.3)
+    # Sparse to the window [17, 23], every second inside it, growing to the cap after it.
+    assert followed.gaps == pytest.approx([4.25] * 4 + [1.0] * 6 + [2.0] * 9)
 
 
 # ---------------------------------------------------------------- known durations
