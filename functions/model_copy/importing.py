@@ -42,7 +42,7 @@ class StartedAgain(Exception):
 
 
 def now_iso(clock: Callable[[], float] = time.time) -> str:
-    return datetime.fromtimestamp(clock(), UTC).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(clock(), UTC).isoformat(timespec="milliseconds")
 
 
 def copy_key(share: ModelVersionShared) -> str:

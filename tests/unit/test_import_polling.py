@@ -115,3 +115,19 @@ def test_the_outcome_says_when_the_end_was_seen_not_when_promotion_finished(
     final = reports[-1]
     assert final.status == "TRAINED"
     assert final.importSeconds == 21  # seen at the describe 21 s in, promoted 5 s later
+
+
+def test_the_import_start_is_kept_to_the_millisecond(ledger: Ledger, ledger_table: Any,
+                                                     clock: Any) -> None:
+    """The schedule counts from it: a start cut to the second would shift every poll by up to
+    a second against the expected end."""
+    clock.now += 0.75
+    reports: list[Any] = []
+    ports = Ports(comprehend=TimedComprehend(clock, 20.0), ledger=ledger,
+                  report=lambda _type, outcome: reports.append(outcome),
+                  hand_over=lambda _owner: None, clock=clock, sleep=clock.sleep,
+                  durations=ImportDurations(ledger_table, clock=clock))
+    run(share_of("v1"), SOURCE, "req-1", CONFIG, ports)
+    started = datetime.fromisoformat(reports[-1].importStartedAt).timestamp()
+    assert started == pytest.approx(1_800_000_000.75, abs=0.001)
+    assert reports[-1].importSeconds == 21
