@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from model_copy.arns import parse_model_arn
+from model_copy.contract import DetailType
 from model_copy.import_durations import durations_keys
 
 from bench.copies import Copier, CopyBroken
@@ -103,7 +104,7 @@ def _wave(copier: Copier, source_arn: str, names: list[str]) -> tuple[list[Serie
     describes = copier.counters().get(DESCRIBES, 0) - before
     outcomes = {event["detail"].get("targetModelArn"): event["detail"]
                 for event in copier.outcome_events(OUTCOME_BUS)
-                if event.get("detail-type") == "Model Imported"}
+                if event.get("detail-type") == DetailType.MODEL_IMPORTED}
     copies = []
     for name, execution in zip(names, finished, strict=True):
         if execution.status != "SUCCEEDED" or execution.output is None:
