@@ -59,6 +59,11 @@ def import_statement(target: TargetCopy, principal_arn: str) -> dict[str, Any]:
     }
 
 
+# PutResourcePolicy takes at most 20000 characters (the `Policy` shape, Comprehend API model);
+# each copy adds a statement of its own, so many copies of one version can reach it.
+MAX_POLICY_CHARACTERS = 20000
+
+
 def parse_policy(text: str | None) -> Policy:
     if not text:
         return {"Version": "2012-10-17", "Statement": []}

@@ -96,6 +96,13 @@ def _write(comprehend: Any, arn: str, updated: policy.Policy, revision: str | No
         budget.call(lambda: comprehend.delete_resource_policy(**request), "deleting")
         return None
     request["ResourcePolicy"] = policy.render(updated)
+    if len(request["ResourcePolicy"]) > policy.MAX_POLICY_CHARACTERS:
+        raise ShareFailed(
+            f"{arn}: its resource policy would be {len(request['ResourcePolicy'])} characters "
+            f"with {len(updated['Statement'])} statements, over Comprehend's "
+            f"{policy.MAX_POLICY_CHARACTERS} limit. Deploy the source with "
+            "RevokeAfterImport=true so finished copies give their statement back, or remove "
+            "statements of copies that are done")
     response = budget.call(lambda: dict(comprehend.put_resource_policy(**request)), "writing")
     return response.get("PolicyRevisionId")
 

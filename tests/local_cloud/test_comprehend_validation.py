@@ -187,3 +187,22 @@ def test_a_policy_principal_with_a_control_character_is_refused(source, principa
     wait_trained(source, arn)
     assert error_code(lambda: source.client("comprehend").put_resource_policy(
         ResourceArn=arn, ResourcePolicy=import_policy(principal))) == "InvalidRequestException"
+
+
+def test_a_model_policy_over_20000_characters_is_refused(source):
+    """PutResourcePolicy's ResourcePolicy is 1..20000 characters of Latin-1 (the API's `Policy`
+    shape in botocore's Comprehend model); moto stores any length."""
+    arn = create_classifier(source, new_name("big"))
+    wait_trained(source, arn)
+    comprehend = source.client("comprehend")
+    statement = json.loads(import_policy(f"arn:aws:iam::{TARGET_ACCOUNT}:root"))["Statement"][0]
+    statements = [{**statement, "Sid": f"S{n:05d}"} for n in range(200)]
+    text = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    assert len(text) > 20_000
+    refused = client_error(lambda: comprehend.put_resource_policy(ResourceArn=arn,
+                                                                   ResourcePolicy=text))
+    assert refused.response["Error"]["Code"] == "ValidationException"
+    assert "20000" in refused.response["Error"]["Message"]
+    fits = json.dumps({"Version": "2012-10-17", "Statement": statements[:40]})
+    assert len(fits) <= 20_000
+    comprehend.put_resource_policy(ResourceArn=arn, ResourcePolicy=fits)

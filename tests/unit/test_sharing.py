@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from model_copy import retry
 from model_copy.errors import ShareFailed
-from model_copy.policy import TargetCopy, statement_id
+from model_copy.policy import TargetCopy, render, statement_id
 from model_copy.sharing import MAX_CONFLICT_RETRIES, share_model_version, unshare_model_version
 
 ARN = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/support-tickets/version/v3"
@@ -364,3 +364,19 @@ def test_the_handler_bounds_sharing_by_the_lambda_time_left(
                  "targetVersionName": COPY.version_name}, Context())
     assert seen["time_left"]() == 12.5
     assert seen["target"] == COPY  # one statement per copy (issue 14 item 3)
+
+
+def test_a_policy_that_would_outgrow_comprehends_limit_fails_before_writing() -> None:
+    # Comprehend takes at most 20,000 characters of policy (PutResourcePolicy, ResourcePolicy).
+    crowded: list[dict[str, Any]] = []
+    while True:  # as many finished copies' statements as fit, so ours (~210) cannot
+        more = [*crowded, {**FOREIGN, "Sid": f"Finished{len(crowded):04d}"}]
+        if len(render({"Version": "2012-10-17", "Statement": more})) > 20_000:
+            break
+        crowded = more
+    comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": crowded})
+    with pytest.raises(ShareFailed) as failed:
+        share_model_version(comprehend, ARN, COPY, PRINCIPAL)
+    message = str(failed.value)
+    assert "20000" in message and "RevokeAfterImport" in message, message
+    assert comprehend.writes == 0

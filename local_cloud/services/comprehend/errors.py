@@ -40,6 +40,8 @@ MODEL_ARN = Constraint(_ARN_PREFIX + "(document-classifier|entity-recognizer)/" 
 POLICY_REVISION_ID = Constraint("[0-9A-Fa-f]+", 64)
 IAM_ROLE_ARN = Constraint("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+", 2048, min_length=20)
 KMS_KEY_ID = Constraint(r"^[\x00-\x7f]+$", 2048)  # the model's ^\p{ASCII}+$
+# PutResourcePolicy's ResourcePolicy: the `Policy` shape of the Comprehend API model.
+POLICY_DOCUMENT = Constraint(r"[\t\n\r\x20-\xff]+", 20000)
 
 
 def error(code: str, message: str) -> Exception:

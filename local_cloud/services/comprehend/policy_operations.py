@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from local_cloud.services.comprehend.catalog import find
-from local_cloud.services.comprehend.errors import POLICY_REVISION_ID, check, not_found
+from local_cloud.services.comprehend.errors import (
+    POLICY_DOCUMENT,
+    POLICY_REVISION_ID,
+    check,
+    not_found,
+)
 from local_cloud.services.comprehend.policies import (
     check_principals_exist,
     check_revision,
@@ -22,6 +27,7 @@ from local_cloud.services.comprehend.state import state
 def put_resource_policy(self: Any, resource_arn: str, resource_policy: str,
                         policy_revision_id: str | None = None) -> str:
     check(policy_revision_id, "policyRevisionId", POLICY_REVISION_ID, required=False)
+    check(resource_policy, "resourcePolicy", POLICY_DOCUMENT)
     with state.lock:
         find(self, resource_arn)
         check_principals_exist(parse_policy(resource_policy))
