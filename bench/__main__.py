@@ -8,11 +8,13 @@ pipeline itself breaks (a single copy does not succeed).
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +52,11 @@ SERIES_WAVES = 2
 # The template's default poll settings (15 s first, 120 s cap) divided by this, so the same
 # 20 s imports stand for 300 s ones.
 DEFAULTS_SCALE = 15
+# One model to 25 distinct accounts, each with its own target stack (no slots in the template).
+FLEET_SOURCE = "800000000000"
+FLEET_TARGETS = [f"8000000001{n:02d}" for n in range(1, 26)]
+FLEET_CONCURRENCY = 10  # the template's default MaxConcurrentTargets
+FLEET_TIMEOUT_S = 600.0
 CONCURRENT_TIMEOUT_S = 150.0
 OUTCOME_BUS = "model-copy"
 
@@ -131,6 +138,25 @@ def concurrent_copies(copier: Copier, sources: list[str], label: str) -> dict[st
             "wall_s": wall, "failures": failures}
 
 
+def fan_out_to_accounts(cloud: LocalCloud) -> dict[str, Any]:
+    """One execution copying one model to 25 accounts, each with its own target stack."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda account: pipeline.deploy_target(cloud, account, [FLEET_SOURCE]),
+                      FLEET_TARGETS))
+    stack = pipeline.deploy_source(cloud, FLEET_SOURCE, FLEET_TARGETS,
+                                   MaxConcurrentTargets=str(FLEET_CONCURRENCY))
+    session = pipeline.account_session(FLEET_SOURCE)
+    copier = Copier(cloud, pipeline.Pipeline(source=stack, target=stack), session, session)
+    [source_arn] = copier.create_classifiers("bench-fleet", 1, account=FLEET_SOURCE)
+    execution = copier.start(source_arn, targets=FLEET_TARGETS)
+    [finished] = copier.wait([execution], FLEET_TIMEOUT_S)
+    results = (finished.output or {}).get("results", [])
+    trained = sum(1 for result in results if result.get("status") == "TRAINED")
+    return {"accounts": len(FLEET_TARGETS), "trained": trained, "status": finished.status,
+            "error": finished.error, "max_concurrent_targets": FLEET_CONCURRENCY,
+            "wall_s": finished.seconds if finished.stopped else None}
+
+
 def cloud_measurements(cloud: LocalCloud) -> dict[str, Any]:
     cloud.control("comprehend", "configure", submitted_s=0.0, training_s=TRAINING_S,
                   import_s=IMPORT_S)
@@ -145,6 +171,8 @@ def cloud_measurements(cloud: LocalCloud) -> dict[str, Any]:
     _say(f"{CONCURRENT_COPIES} copies of {CONCURRENT_COPIES} models to one target")
     many_sources = copier.create_classifiers("bench-many", CONCURRENT_COPIES)
     many_to_one = concurrent_copies(copier, many_sources, "fan-in")
+    _say(f"one model to {len(FLEET_TARGETS)} accounts, each with its own target stack")
+    to_accounts = fan_out_to_accounts(cloud)
     import_stats = cloud.control("lambda", "stats", function_name=None)["functions"]
     init_ms = {arn.split(":")[6]: stats["init_durations_ms"][:5]
                for arn, stats in import_stats.items()}
@@ -161,7 +189,8 @@ def cloud_measurements(cloud: LocalCloud) -> dict[str, Any]:
     defaults = polling.compare_schedules(scaled, today_source, learned_source, 1, _say,
                                          run_name=f"div{DEFAULTS_SCALE}-")
     return {"single": single, "one_to_many": one_to_many, "many_to_one": many_to_one,
-            "in_cloud_init_ms": init_ms, "series": series, "single_learned": single_learned,
+            "to_accounts": to_accounts, "in_cloud_init_ms": init_ms, "series": series,
+            "single_learned": single_learned,
             "defaults_scaled": defaults}
 
 
@@ -217,6 +246,17 @@ def metrics_of(cloud_run: dict[str, Any], cold: dict[str, float],
         rows.append(Metric(f"concurrent_wall_ratio.{label}", wall_ratio, 2.0,
                            note=f"{run['wall_s']:.1f} s for {run['copies']}" if run["wall_s"]
                            else "no copy stopped"))
+    fleet = cloud_run["to_accounts"]
+    rows.append(Metric("to_accounts_trained", fleet["trained"], fleet["accounts"], "==",
+                       note=f"one execution, {fleet['accounts']} accounts, each its own stack"
+                       + (f"; {fleet['status']} {fleet['error'] or ''}"
+                          if fleet["status"] != "SUCCEEDED" else "")))
+    waves = math.ceil(fleet["accounts"] / fleet["max_concurrent_targets"])
+    fleet_ratio = round(ratio(fleet["wall_s"], single["seconds"]), 2) if fleet["wall_s"] else None
+    rows.append(Metric("to_accounts_wall_ratio", fleet_ratio, float(waves),
+                       note=f"{fleet['wall_s']:.1f} s; MaxConcurrentTargets "
+                            f"{fleet['max_concurrent_targets']} = {waves} waves"
+                       if fleet["wall_s"] else "the execution did not stop"))
     for function, size in packages.items():
         # No target was set for size; Lambda's limit for an unzipped package is 250 MB and
         # 50 MB zipped for a direct upload.
@@ -271,7 +311,7 @@ def main() -> int:
                         for name, series in (("bench", cloud_run["series"]),
                                              ("defaults_scaled", cloud_run["defaults_scaled"]))},
         "one_to_many": cloud_run["one_to_many"],
-        "many_to_one": cloud_run["many_to_one"],
+        "many_to_one": cloud_run["many_to_one"], "to_accounts": cloud_run["to_accounts"],
         "cold_start": {**cold, "heaviest_imports_ms": heaviest, "by_stage": init_parts,
                        "in_cloud_init_ms": cloud_run["in_cloud_init_ms"]},
         "package_mb": packages, "package_error": package_error,

@@ -55,12 +55,13 @@ class Copier:
                    boto3.Session(profile_name="target", region_name=REGION))
 
     # ---------------------------------------------------------------- models
-    def create_classifiers(self, prefix: str, count: int, timeout_s: float = 60) -> list[str]:
+    def create_classifiers(self, prefix: str, count: int, timeout_s: float = 60,
+                           account: str = SOURCE_ACCOUNT) -> list[str]:
         """Source models that are already TRAINED, so a copy spends no time on training."""
         comprehend = self.source.client("comprehend")
         arns = [str(comprehend.create_document_classifier(
             DocumentClassifierName=f"{prefix}-{index}", VersionName="v1", LanguageCode="en",
-            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
+            DataAccessRoleArn=f"arn:aws:iam::{account}:role/comprehend-data",
             InputDataConfig=TRAINING_DATA)["DocumentClassifierArn"]) for index in range(count)]
         deadline = time.monotonic() + timeout_s
         for arn in arns:
@@ -76,9 +77,10 @@ class Copier:
             DocumentClassifierArn=arn)["DocumentClassifierProperties"])
 
     # ---------------------------------------------------------------- executions
-    def start(self, source_arn: str, target_model_name: str | None = None) -> str:
+    def start(self, source_arn: str, target_model_name: str | None = None,
+              targets: Sequence[str] = (TARGET_ACCOUNT,)) -> str:
         execution_input: dict[str, Any] = {"sourceModelArn": source_arn,
-                                           "targetAccounts": [TARGET_ACCOUNT]}
+                                           "targetAccounts": list(targets)}
         if target_model_name:
             execution_input["targetModelName"] = target_model_name
         response = self.source.client("stepfunctions").start_execution(
@@ -145,8 +147,9 @@ class Copier:
         return totals
 
     def outcome_events(self, bus: str) -> list[dict[str, Any]]:
+        """Outcomes go straight back to the source's bus."""
         return [record["event"] for record in self.cloud.control(
-            "events", "recent", account=TARGET_ACCOUNT, bus=bus, limit=0)]
+            "events", "recent", account=SOURCE_ACCOUNT, bus=bus, limit=0)]
 
 
 def _all_executions(client: Any, pipeline: Pipeline) -> list[dict[str, Any]]:

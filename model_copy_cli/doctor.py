@@ -68,7 +68,7 @@ class Doctor:
         ready = bool(self.source.stack and self.target.stack)
         for name, check in (("B lists A as a source", self._target_lists_source),
                             ("B's bus admits A", self._bus_admits_source),
-                            ("A routes to B's bus", self._source_routes_to_target),
+                            ("A sends to B's bus", self._source_sends_to_target),
                             ("import role name", self._import_role),
                             ("trail for the tag trigger", self._trail),
                             ("KMS prerequisites", self._kms)):
@@ -145,23 +145,24 @@ class Doctor:
                      f"add {self.source.account} to SourceAccountIds and deploy the target "
                      "(the stack writes the bus policy)")
 
-    def _source_routes_to_target(self) -> Check:
+    def _source_sends_to_target(self) -> Check:
+        """A puts each share straight on `arn:...:<B>:event-bus/<A's EventBusName>`: B must be
+        one of A's targets and its bus must carry that name."""
         assert self.source.stack is not None and self.target.stack is not None
+        name = "A sends to B's bus"
         targets = parse_accounts(self.source.stack.parameters.get("TargetAccountIds", ""))
         if self.target.account not in targets:
-            return Check("A routes to B's bus", False,
+            return Check(name, False,
                          f"TargetAccountIds of {self.source.stack.name} is "
                          f"{', '.join(targets) or 'empty'}, not {self.target.account}",
                          f"add {self.target.account} to TargetAccountIds and deploy the source")
         target_bus = self.target.stack.outputs["EventBusArn"]
-        rules = self.source.session.client("events").list_rule_names_by_target(
-            TargetArn=target_bus,
-            EventBusName=_bus_name(self.source.stack.outputs["EventBusArn"]))["RuleNames"]
-        if not rules:
-            return Check("A routes to B's bus", False, f"no rule on A's bus sends to {target_bus}",
-                         "deploy the source stack again (it creates one rule per target); "
-                         "both sides must use the same EventBusName")
-        return Check("A routes to B's bus", True, f"rule {rules[0]} sends to {target_bus}")
+        source_name = _bus_name(self.source.stack.outputs["EventBusArn"])
+        if _bus_name(target_bus) != source_name:
+            return Check(name, False, f"A puts shares on the bus named {source_name} in each "
+                         f"target, but B's bus is {target_bus}",
+                         "use the same EventBusName on both sides")
+        return Check(name, True, f"A puts shares straight on {target_bus}")
 
     def _import_role(self) -> Check:
         assert self.source.stack is not None and self.target.stack is not None

@@ -39,7 +39,7 @@ TRAINED_STATUSES = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 # What each terminal state of a Map iteration means for its target.
 _TARGET_ENDS = frozenset({"TargetSucceeded", "TargetFailed", "TargetDidNotAnswer",
                           "TargetRejected", "ApprovalTimedOut", "TargetImportFailed",
-                          "AnswerMismatch"})
+                          "AnswerMismatch", "ShareNotDelivered"})
 _DESCRIBE_STATES = frozenset({"DescribeDocumentClassifier", "DescribeEntityRecognizer"})
 
 
@@ -70,7 +70,7 @@ class TargetProgress:
             return "shared; announcing to the target"
         if self.stage is Stage.SENT:
             return ("sent to the target's bus; waiting for the target to confirm it (if this "
-                    "lasts, look in the source's dead-letter queue)")
+                    "lasts, look in the target's dead-letter queue and import function logs)")
         if self.stage is Stage.DELIVERED:
             return "delivered; the target is importing"
         if self.stage is Stage.TRAINED:
@@ -267,8 +267,8 @@ class _Reducer:
         elif kind.endswith("StateEntered") and name == "AnnounceShareAndWait":
             self.move(target, Stage.SHARED, at)
         elif kind == "TaskSubmitted" and target.stage is Stage.SHARED:
-            # PutEvents succeeded on the source's bus: whether the target's bus took it is
-            # known only when the target answers.
+            # The target's bus took the event (a refused entry fails the task instead);
+            # whether the target's import function runs is known only when it answers.
             self.move(target, Stage.SENT, at)
         elif kind == "TaskHeartbeat":
             # The target's "Model Import Started", where a history records it as a heartbeat;

@@ -49,11 +49,16 @@ OUTPUT_LIMIT = 12_000  # characters of a failing tool's output worth reading in 
 SOURCE_ACCOUNT = "111111111111"
 TARGET_ACCOUNT = "222222222222"
 OTHER_TARGET_ACCOUNT = "444444444444"
+# More partners than the five slots the template once had: lists of any length must hold.
+MORE_TARGET_ACCOUNTS = [f"5000000000{n:02d}" for n in range(1, 6)]
+MORE_SOURCE_ACCOUNTS = [f"6000000000{n:02d}" for n in range(1, 6)]
 # One stack per Side, with partner accounts set so that every conditional resource exists.
 SCENARIOS: dict[str, tuple[str, dict[str, str]]] = {
-    "source": (SOURCE_ACCOUNT, {"Side": "source",
-                                "TargetAccountIds": f"{TARGET_ACCOUNT},{OTHER_TARGET_ACCOUNT}"}),
-    "target": (TARGET_ACCOUNT, {"Side": "target", "SourceAccountIds": SOURCE_ACCOUNT,
+    "source": (SOURCE_ACCOUNT, {"Side": "source", "TargetAccountIds": ",".join(
+        [TARGET_ACCOUNT, OTHER_TARGET_ACCOUNT, *MORE_TARGET_ACCOUNTS])}),
+    "target": (TARGET_ACCOUNT, {"Side": "target",
+                                "SourceAccountIds": ",".join([SOURCE_ACCOUNT,
+                                                              *MORE_SOURCE_ACCOUNTS]),
                                 "SourceOrganizationId": "o-abcdefghij",
                                 "ModelKmsKeyId": f"arn:aws:kms:{REGION}:{TARGET_ACCOUNT}:key/k1",
                                 "DataAccessRoleArn":

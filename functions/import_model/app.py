@@ -52,7 +52,11 @@ class ShareEvent(EventBridgeModel):
 
 
 def _report(detail_type: DetailType, outcome: ImportOutcome) -> None:
-    put_outcome(client("events"), CONFIG.bus_name, detail_type, outcome)
+    # Straight to the bus of the source that sent the share (it is an allowed source: the
+    # rule admits only those); anything else is only recorded on this account's bus.
+    allowed = outcome.sourceAccount in CONFIG.allowed_source_accounts
+    bus = CONFIG.source_bus_arn(outcome.sourceAccount) if allowed else CONFIG.bus_name
+    put_outcome(client("events"), bus, detail_type, outcome)
     metrics.add_metric(name=detail_type.replace(" ", ""), unit=MetricUnit.Count, value=1)
 
 
@@ -64,7 +68,8 @@ def _refuse(event: dict[str, Any], reason: str) -> dict[str, Any]:
     metrics.add_metric(name="SharesRefused", unit=MetricUnit.Count, value=1)
     outcome = ImportOutcome(
         sourceModelArn=str(detail.get("sourceModelArn", "unknown"))[:2048],
-        sourceAccount=str(detail.get("sourceAccount", event.get("account", "unknown")))[:12],
+        # The sender, not what the detail claims: the answer goes back to who asked.
+        sourceAccount=str(event.get("account") or detail.get("sourceAccount", "unknown"))[:12],
         targetAccount=CONFIG.account, status="REJECTED", message=reason[:2048],
         correlationId=str(detail.get("correlationId", "unknown"))[:256],
         taskToken=detail.get("taskToken") if event.get("account") in

@@ -34,6 +34,18 @@ def _seconds(env: Mapping[str, str], name: str, default: str) -> float:
     return value
 
 
+def _count(env: Mapping[str, str], name: str, default: str) -> int:
+    raw = _get(env, name, default)
+    if not raw.isascii() or not raw.isdigit():
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number >= 0")
+    return int(raw)
+
+
+def bus_arn(partition: str, region: str, account: str, name: str) -> str:
+    """An event bus ARN: shares and outcomes are put straight on another account's bus."""
+    return f"arn:{partition}:events:{region}:{account}:event-bus/{name}"
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     region: str
@@ -49,6 +61,13 @@ class SourceConfig:
     revoke_after_import: bool
     approval_required_accounts: tuple[str, ...]
     approval_timeout_s: int
+    # Shares go straight to each target's bus of this name, same Region (and partition).
+    bus_name: str = "model-copy"
+    partition: str = "aws"
+    max_concurrent_targets: int = 10  # the Map state's MaxConcurrency; 0 = no limit
+
+    def target_bus_arn(self, account: str) -> str:
+        return bus_arn(self.partition, self.region, account, self.bus_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SourceConfig:
@@ -68,6 +87,9 @@ class SourceConfig:
             approval_required_accounts=parse_accounts(
                 _get(env, "APPROVAL_REQUIRED_ACCOUNT_IDS", "")),
             approval_timeout_s=int(_seconds(env, "APPROVAL_TIMEOUT_SECONDS", "86400")),
+            bus_name=_get(env, "EVENT_BUS_NAME", "model-copy"),
+            partition=_get(env, "PARTITION", "aws"),
+            max_concurrent_targets=_count(env, "MAX_CONCURRENT_TARGETS", "10"),
         )
 
 
@@ -90,6 +112,11 @@ class TargetConfig:
     access_denied_retry_s: float = 120.0
     # RequireApprovedShares: import only shares whose approval record says APPROVED.
     require_approved_shares: bool = False
+    partition: str = "aws"
+
+    def source_bus_arn(self, account: str) -> str:
+        """Outcomes go straight to the bus of the source account that sent the share."""
+        return bus_arn(self.partition, self.region, account, self.bus_name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TargetConfig:
@@ -108,6 +135,7 @@ class TargetConfig:
             handover_margin_s=_seconds(env, "HANDOVER_MARGIN_SECONDS", "30"),
             access_denied_retry_s=_seconds(env, "ACCESS_DENIED_RETRY_SECONDS", "120"),
             require_approved_shares=_get(env, "REQUIRE_APPROVED_SHARES", "false") == "true",
+            partition=_get(env, "PARTITION", "aws"),
         )
 
 

@@ -28,6 +28,12 @@ REVISION_CONFLICT_CODES = frozenset({"InvalidRequestException", "ResourceInUseEx
 MAX_CONFLICT_RETRIES = 10
 # Kept back from the Lambda's time left: enough to raise, log and return the failure.
 TIME_MARGIN_S = 2.0
+# Creating the first policy of a version carries no PolicyRevisionId (Comprehend takes none
+# for a create), so two first shares at once (a copy to many targets) can both create and the
+# later one overwrites the other. The creator looks again after these pauses, longer than a
+# read-then-write of any other creator, and merges again if its statement is gone; by then a
+# policy exists, so that write is conditional.
+CREATE_CHECKS_S = (1.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class _Budget:
     def check(self, doing: str, needs: float = 0.0) -> None:
         if self.time_left() < needs + TIME_MARGIN_S:
             raise self.out_of_time(doing)
+
+    def pause(self, seconds: float) -> None:
+        self._sleep(seconds)
 
     def call(self, call: Callable[[], T], doing: str) -> T:
         """`call` with throttling retries, never sleeping past the time left."""
@@ -107,6 +116,17 @@ def _write(comprehend: Any, arn: str, updated: policy.Policy, revision: str | No
     return response.get("PolicyRevisionId")
 
 
+def _kept(comprehend: Any, arn: str, merge: Any, budget: _Budget) -> bool:
+    """Whether the policy we created still holds our change after CREATE_CHECKS_S."""
+    for pause in CREATE_CHECKS_S:
+        budget.check("checking", needs=pause)
+        budget.pause(pause)
+        current, _ = _read_policy(comprehend, arn, budget)
+        if merge(current)[1]:  # merging again would change it: our statement is gone
+            return False
+    return True
+
+
 def _update(comprehend: Any, arn: str, account: str, merge: Any, budget: _Budget,
             fix: str = "") -> ShareResult:
     last_attempt_s = 0.0  # another attempt starts only if one as long as the last still fits
@@ -126,6 +146,9 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any, budget: _Budget
                 continue  # someone else wrote meanwhile: merge into what they wrote
             raise ShareFailed(f"could not write the resource policy of {arn}: "
                               f"{error_code(error)}: {_message(error)}{fix}") from error
+        if revision is None and new_revision is not None and not _kept(
+                comprehend, arn, merge, budget):
+            continue  # another first share overwrote ours: merge into what it wrote
         return ShareResult(arn, account, True, new_revision)
     raise ShareFailed(f"the resource policy of {arn} kept changing under us "
                       f"({MAX_CONFLICT_RETRIES} attempts); try again")

@@ -20,6 +20,9 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     state["importTimeoutSeconds"] = CONFIG.import_timeout_s
     state["revokeAfterImport"] = CONFIG.revoke_after_import
     state["approvalTimeoutSeconds"] = CONFIG.approval_timeout_s
+    state["maxConcurrency"] = CONFIG.max_concurrent_targets
+    for target in state["targets"]:
+        target["busArn"] = CONFIG.target_bus_arn(target["account"])
     # The training poll in progress: seconds of the next wait, and seconds waited so far.
     return {"plan": state, "wait": {"next": plan.trainingPollFirstSeconds, "waited": 0,
                                     "seconds": 0}}

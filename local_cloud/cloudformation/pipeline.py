@@ -68,6 +68,33 @@ def session(cloud: LocalCloud, profile: str) -> boto3.Session:
     return boto3.Session(profile_name=profile, region_name=REGION)
 
 
+def account_session(account: str) -> boto3.Session:
+    """A session acting as any 12-digit account of the local cloud, as the profiles do it:
+    AssumeRole into the account's operator role (`source` is only the caller)."""
+    from local_cloud.core.launcher import LOCAL_ROLE
+
+    sts = boto3.Session(profile_name="source", region_name=REGION).client("sts")
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{LOCAL_ROLE}",
+                                  RoleSessionName=f"operator-{account}")["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"], region_name=REGION)
+
+
+def deploy_source(cloud: LocalCloud, account: str, targets: list[str],
+                  **overrides: str) -> deployer.Stack:
+    """The source side in any account, copying to `targets` (each needs its target side)."""
+    return deployer.deploy(account_session(account), project.template_path(), SOURCE_STACK,
+                           source_parameters(targets, **overrides), cloud.state_dir)
+
+
+def deploy_target(cloud: LocalCloud, account: str, sources: list[str],
+                  **overrides: str) -> deployer.Stack:
+    """The target side in any account, accepting shares from `sources`."""
+    return deployer.deploy(account_session(account), project.template_path(), TARGET_STACK,
+                           target_parameters(sources, **overrides), cloud.state_dir)
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
     """`Key=Value` texts, as `sam deploy --parameter-overrides` takes them."""
     overrides: dict[str, str] = {}

@@ -15,7 +15,7 @@ from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, 
 from model_copy_cli.main import main
 
 ALL_CHECKS = ("source stack", "target stack", "same Region", "B lists A as a source",
-              "B's bus admits A", "A routes to B's bus", "import role name",
+              "B's bus admits A", "A sends to B's bus", "import role name",
               "trail for the tag trigger", "KMS prerequisites")
 
 

@@ -266,9 +266,15 @@ def world(local_cloud, source, target, tmp_path_factory) -> World:
     return partial
 
 
-def _bus_named(session: boto3.Session, name: str) -> None:
-    with contextlib.suppress(session.client("events").exceptions.ResourceAlreadyExistsException):
-        session.client("events").create_event_bus(Name=name)
+def _bus_named(session: boto3.Session, name: str, admits: str | None = None) -> None:
+    """A bus of that name; `admits`: an account its policy lets put events on it, as the
+    partner's stack would (shares and outcomes go straight to the partner's bus)."""
+    events = session.client("events")
+    with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
+        events.create_event_bus(Name=name)
+    if admits:
+        events.put_permission(EventBusName=name, Action="events:PutEvents", Principal=admits,
+                              StatementId=f"admit{admits}")
 
 
 def _invoke(world: World, stack: deployer.Stack, function: str, payload: dict[str, Any]) -> Any:
@@ -281,7 +287,8 @@ def _invoke(world: World, stack: deployer.Stack, function: str, payload: dict[st
 # --------------------------------------------------------------------------- source paths
 
 def copy_path(world: World, stack: deployer.Stack) -> None:
-    _bus_named(world.target, stack.parameters["EventBusName"])  # where the share route goes
+    # Where the share goes: B's bus of that name, admitting A.
+    _bus_named(world.target, stack.parameters["EventBusName"], admits=SOURCE_ACCOUNT)
     world.source.client("stepfunctions").start_execution(
         stateMachineArn=stack.outputs["StateMachineArn"], name=unique("mut"),
         input=json.dumps(manual_input(world.model_arn,
@@ -328,7 +335,7 @@ def relay_path(world: World, stack: deployer.Stack) -> None:
     deadline = time.monotonic() + 30
     share = None
     while share is None and time.monotonic() < deadline:
-        seen = world.cloud.control("events", "recent", account=SOURCE_ACCOUNT, bus=bus, limit=0)
+        seen = world.cloud.control("events", "recent", account=TARGET_ACCOUNT, bus=bus, limit=0)
         share = next((r["event"] for r in seen
                       if r["event"]["detail-type"] == "Model Version Shared"), None)
         time.sleep(0.3)
@@ -358,7 +365,8 @@ def _put_share(world: World, stack: deployer.Stack, name: str, model: str | None
     model = model or world.trained_classifier()
     share_model_version(world.source.client("comprehend"), model,
                         TargetCopy(TARGET_ACCOUNT, name, "v1"), stack.outputs["ImportRoleArn"])
-    _bus_named(world.source, stack.parameters["EventBusName"])  # where outcomes go home
+    # Where outcomes go home: A's bus of that name, admitting B.
+    _bus_named(world.source, stack.parameters["EventBusName"], admits=TARGET_ACCOUNT)
     bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/" \
               f"{stack.parameters['EventBusName']}"
     response = world.source.client("events").put_events(Entries=[{
@@ -418,7 +426,6 @@ def dead_letter_path(world: World, stack: deployer.Stack) -> None:
 
 Path_ = Callable[[World, deployer.Stack], None]
 PATHS: dict[str, dict[str, Path_]] = {
-    "CrossAccountDeliveryRole/put-partner-bus#0": {"source": copy_path, "target": import_path},
     "ShareModelVersionFunction/EditOwnModelPolicies": {"source": share_path},
     "ShareModelVersionFunction/ReadOwnKeyPolicies": {"source": key_path},
     "ShareModelVersionFunction/DeleteOwnModelPolicies": {"source": unshare_path},
@@ -426,14 +433,16 @@ PATHS: dict[str, dict[str, Path_]] = {
     "CopyModelStateMachine/LambdaInvokePolicy#0": {"source": copy_path},
     "CopyModelStateMachine/LambdaInvokePolicy#1": {"source": copy_path},
     "CopyModelStateMachine/DescribeOwnModels": {"source": copy_path},
-    "CopyModelStateMachine/AnnounceShares": {"source": copy_path},
+    "CopyModelStateMachine/AskForApprovals": {"source": copy_path},
+    "CopyModelStateMachine/AnnounceSharesToTargets": {"source": copy_path},
     "CopyModelStateMachine/DeliverLogs": {"source": deploy_path},
     "ImportModelRole/ImportSharedVersions": {"target": import_path},
     "ImportModelRole/FollowOwnCopies": {"target": import_path},
     "ImportModelRole/ReplaceOwnFailedCopies": {"target": import_again_path},
     "ImportModelRole/Ledger": {"target": import_path},
     "ImportModelRole/PromoteCopies": {"target": import_path},
-    "ImportModelRole/ReportOutcomes": {"target": import_path},
+    "ImportModelRole/ReportOutcomesToSources": {"target": import_path},
+    "ImportModelRole/AnnouncePromotions": {"target": import_path},
     "ImportModelSelfPolicy/ContinueLongImports": {"target": long_import_path},
     "ImportModelRole/DeadLetters": {"target": dead_letter_path},
     "ImportModelSelfPolicy/WriteLogs": {"target": import_path},
@@ -441,6 +450,9 @@ PATHS: dict[str, dict[str, Path_]] = {
 }
 # Parameters a path needs besides the names (the Fn::If condition that turns a statement on).
 EXTRA_PARAMETERS: dict[str, Callable[[World], dict[str, str]]] = {
+    # The copy waits for an approval first: the request goes on the source's own bus.
+    "CopyModelStateMachine/AskForApprovals": lambda world: {
+        "ApprovalRequiredAccountIds": TARGET_ACCOUNT},
     "ImportModelSelfPolicy/ContinueLongImports": lambda world: {
         "ImportFunctionTimeoutSeconds": "5", "ImportHandoverMarginSeconds": "2"},
     "ImportModelRole/PassDataAccessRole": lambda world: {

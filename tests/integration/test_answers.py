@@ -17,6 +17,9 @@ pytestmark = pytest.mark.fault
 MISMATCH = "answer does not match this copy"
 
 
+SOURCE_BUS = "arn:aws:events:us-east-1:111111111111:event-bus/model-copy"
+
+
 def waiting_detail(copier: Copier, execution_arn: str, detail_type: str) -> dict[str, Any]:
     """The detail (with task token) a running execution announced and now waits on."""
     def find() -> dict[str, Any] | None:
@@ -33,9 +36,9 @@ def waiting_detail(copier: Copier, execution_arn: str, detail_type: str) -> dict
 
 
 def put_outcome_from_target(target, detail_type: str, detail: dict[str, Any]) -> None:
-    """What anyone allowed to put events on B's bus can send to A."""
+    """What B (or anyone acting in B) can send to A: straight to A's bus, as outcomes go."""
     response = target.client("events").put_events(Entries=[{
-        "EventBusName": "model-copy", "Source": "model-copy", "DetailType": detail_type,
+        "EventBusName": SOURCE_BUS, "Source": "model-copy", "DetailType": detail_type,
         "Detail": json.dumps(detail)}])
     assert response["FailedEntryCount"] == 0, response
 

@@ -13,7 +13,7 @@ from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 from tests.integration.test_import_faults import (
     imports,
-    outcomes_on_target_bus,
+    outcomes_on_source_bus,
     put_share,
     settle,
     share_detail,
@@ -49,7 +49,7 @@ def test_a_share_put_in_a_without_approval_is_refused_by_b(strict_copier: Copier
     put_share(source, detail)
     settle(local_cloud)
     assert imports(local_cloud) == before
-    [refused] = [e for e in outcomes_on_target_bus(local_cloud, detail["correlationId"])
+    [refused] = [e for e in outcomes_on_source_bus(local_cloud, detail["correlationId"])
                  if e["detail-type"] == "Model Import Failed"]
     assert refused["detail"]["status"] == "REJECTED"
     assert "RequireApprovedShares" in refused["detail"]["message"]

@@ -1,7 +1,8 @@
 """Target side under faults: duplicates, spoofing, throttling, long and interrupted imports.
 
-Share events are put on A's bus the way the state machine does, so they travel the real
-route (A's rule -> B's bus policy -> B's rule -> the real import handler).
+Share events are put straight on B's bus by ARN, the way the state machine does, so they
+travel the real route (B's bus policy -> B's rule -> the real import handler); outcomes come
+back straight to A's bus.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def share_detail(source_arn: str, name: str, **overrides: Any) -> dict[str, Any]
             "correlationId": f"fault-{uuid.uuid4().hex[:8]}", **overrides}
 
 
+TARGET_BUS = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/model-copy"
+
+
 def put_share(session: boto3.Session, detail: dict[str, Any] | str,
-              bus: str = "model-copy") -> dict[str, Any]:
+              bus: str = TARGET_BUS) -> dict[str, Any]:
     body = detail if isinstance(detail, str) else json.dumps(detail)
     return session.client("events").put_events(Entries=[{
         "EventBusName": bus, "Source": "model-copy", "DetailType": "Model Version Shared",
@@ -59,8 +63,9 @@ def ledger_item(target: boto3.Session, deployed: pipeline.Pipeline, detail: dict
     return table.get_item(Key={"copyKey": key}, ConsistentRead=True).get("Item")
 
 
-def outcomes_on_target_bus(cloud, correlation_id: str) -> list[dict]:
-    seen = cloud.control("events", "recent", account=TARGET_ACCOUNT, bus="model-copy", limit=0)
+def outcomes_on_source_bus(cloud, correlation_id: str) -> list[dict]:
+    """What B reported back: outcomes go straight to the source's bus."""
+    seen = cloud.control("events", "recent", account=SOURCE_ACCOUNT, bus="model-copy", limit=0)
     return [r["event"] for r in seen
             if r["event"].get("detail", {}).get("correlationId") == correlation_id
             and r["event"]["detail-type"] != "Model Version Shared"]
@@ -99,7 +104,7 @@ def test_same_share_delivered_five_times_concurrently_imports_once(
                            and i["status"] == "DONE" and i, timeout=60)
     assert json.loads(item["outcome"])["status"] == "TRAINED"
     assert imports(local_cloud) - before == 1
-    finals = [e for e in outcomes_on_target_bus(local_cloud, detail["correlationId"])
+    finals = [e for e in outcomes_on_source_bus(local_cloud, detail["correlationId"])
               if e["detail-type"] == "Model Imported"]
     assert finals, "the duplicates must be answered with the outcome"
 
@@ -128,11 +133,12 @@ def test_refused_shares_make_no_comprehend_call(copier: Copier, local_cloud, sou
     settle(local_cloud)
     assert comprehend_calls(local_cloud) == before
     if case != "wrong addressee":  # B's rule only takes shares addressed to B
-        seen = local_cloud.control("events", "recent", account=TARGET_ACCOUNT,
+        seen = local_cloud.control("events", "recent", account=SOURCE_ACCOUNT,
                                    bus="model-copy", limit=0)
         refused = [r["event"] for r in seen if r["event"]["detail-type"] == "Model Import Failed"
+                   and r["event"]["account"] == TARGET_ACCOUNT
                    and r["event"]["detail"]["status"] == "REJECTED"]
-        assert refused, "a refused share leaves a visible REJECTED outcome in the target"
+        assert refused, "a refused share is answered REJECTED, straight to its sender"
 
 
 def test_outsider_cannot_put_shares_on_the_target_bus(local_cloud, outsider, trained_model):
@@ -226,13 +232,14 @@ def test_import_killed_mid_poll_resumes_without_a_second_import(
     assert imports(local_cloud) - before == 1
 
 
-def test_untrusted_source_lands_in_its_dead_letter_queue_and_times_out(
+def test_untrusted_source_is_refused_at_once_naming_the_account(
         copier: Copier, local_cloud, outsider):
-    """An untrusted source's share lands in its DLQ; its execution times out clearly."""
+    """A source B's bus policy does not admit fails that target within seconds, naming the
+    account and AccessDenied, instead of waiting out the import timeout."""
     from local_cloud.cloudformation import deployer
 
     stack = deployer.deploy(outsider, pipeline.TEMPLATE, "model-copy-source",
-                            pipeline.source_parameters(ImportTimeoutSeconds="10"),
+                            pipeline.source_parameters(ImportTimeoutSeconds="120"),
                             local_cloud.state_dir)
     comprehend = outsider.client("comprehend")
     arn = comprehend.create_document_classifier(
@@ -247,13 +254,11 @@ def test_untrusted_source_lands_in_its_dead_letter_queue_and_times_out(
         stateMachineArn=stack.outputs["StateMachineArn"], name=f"o-{uuid.uuid4().hex[:8]}",
         input=json.dumps({"sourceModelArn": arn, "targetAccounts": [TARGET_ACCOUNT]}))
     done = copier.wait_for(lambda: (d := sfn.describe_execution(
-        executionArn=execution["executionArn"]))["status"] != "RUNNING" and d, timeout=60)
+        executionArn=execution["executionArn"]))["status"] != "RUNNING" and d, timeout=30)
     assert done["status"] == "FAILED" and done["error"] == "CopyFailed"
-    assert "no outcome from account 222222222222 within 10 s" in done["cause"]
+    assert "ShareNotDelivered" in done["cause"]
+    assert f"of account {TARGET_ACCOUNT}" in done["cause"]
+    assert "AccessDeniedException" in done["cause"]
+    assert (done["stopDate"] - done["startDate"]).total_seconds() < 30
     assert comprehend_calls(local_cloud) == before, "the target never acted on it"
-    messages = outsider.client("sqs").receive_message(
-        QueueUrl=stack.outputs["DeadLetterQueueUrl"], MaxNumberOfMessages=10,
-        MessageAttributeNames=["All"]).get("Messages", [])
-    assert messages, "the refused delivery must be in the sender's dead-letter queue"
-    assert json.loads(messages[0]["Body"])["detail-type"] == "Model Version Shared"
     deployer.delete(outsider, "model-copy-source", local_cloud.state_dir)

@@ -173,8 +173,10 @@ def test_an_import_outcome_carrying_an_approval_token_approves_nothing(
     arn = gated_copier.create_classifier()
     execution_arn = gated_copier.start(manual_input(arn))
     request = _wait_for_approval_request(gated_copier, execution_arn)
+    # Outcomes go from B straight to A's bus.
     target.client("events").put_events(Entries=[{
-        "EventBusName": "model-copy", "Source": "model-copy", "DetailType": "Model Imported",
+        "EventBusName": f"arn:aws:events:us-east-1:{SOURCE_ACCOUNT}:event-bus/model-copy",
+        "Source": "model-copy", "DetailType": "Model Imported",
         "Detail": json.dumps({
             "sourceModelArn": arn, "sourceAccount": SOURCE_ACCOUNT,
             "targetAccount": TARGET_ACCOUNT, "status": "TRAINED",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local_cloud.core.accounts import TARGET_ACCOUNT
+from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 from tests.integration.test_import_faults import comprehend_calls, put_share, settle, share_detail
 
@@ -56,7 +56,8 @@ def test_a_newline_in_a_shared_name_is_refused_by_the_target(copier: Copier, loc
     put_share(source, detail)
     settle(local_cloud)
     assert comprehend_calls(local_cloud) == before
-    seen = local_cloud.control("events", "recent", account=TARGET_ACCOUNT, bus="model-copy",
+    # The refusal goes straight back to the sender's bus.
+    seen = local_cloud.control("events", "recent", account=SOURCE_ACCOUNT, bus="model-copy",
                                limit=0)
     assert [r for r in seen if r["event"]["detail-type"] == "Model Import Failed"
             and r["event"]["detail"]["correlationId"] == detail["correlationId"]

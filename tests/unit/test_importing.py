@@ -337,11 +337,17 @@ def test_entity_recognizers_are_described_as_recognizers(make_ports: Any) -> Non
 
 # ------------------------------------------------------------------ the report port
 class FakeEvents:
-    def __init__(self, failed: bool = False) -> None:
+    """Answers PutEvents; `failures` are the entry error codes of the next calls, in order."""
+
+    def __init__(self, failed: bool = False, failures: list[str] | None = None) -> None:
         self.failed, self.entries = failed, list[dict[str, Any]]()
+        self.failures = list(failures or [])
 
     def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         self.entries.extend(Entries)
+        if self.failures:
+            return {"FailedEntryCount": 1,
+                    "Entries": [{"ErrorCode": self.failures.pop(0), "ErrorMessage": "try again"}]}
         if self.failed:
             return {"FailedEntryCount": 1,
                     "Entries": [{"ErrorCode": "AccessDenied", "ErrorMessage": "no"}]}
@@ -360,6 +366,30 @@ def test_put_outcome_sends_one_contract_event() -> None:
         "model-copy", "model-copy", "Model Imported")
     assert ImportOutcome.model_validate_json(entry["Detail"]) == outcome
     assert entry["Resources"] == [SOURCE_ARN]
+
+
+def test_put_outcome_retries_transient_entry_failures_then_delivers() -> None:
+    from model_copy.reporting import put_outcome
+
+    events = FakeEvents(failures=["ThrottlingException", "InternalFailure"])
+    outcome = ImportOutcome.model_validate(
+        json.loads((EVENTS / "model-imported.json").read_text())["detail"])
+    bus = "arn:aws:events:us-east-1:111111111111:event-bus/model-copy"
+    put_outcome(events, bus, DetailType.MODEL_IMPORTED, outcome, sleep=lambda _s: None)
+    assert len(events.entries) == 3
+    assert {entry["EventBusName"] for entry in events.entries} == {bus}
+
+
+def test_put_outcome_gives_up_on_a_refused_entry_at_once() -> None:
+    from model_copy.reporting import OutcomeNotDelivered, put_outcome
+
+    events = FakeEvents(failures=["AccessDeniedException"])
+    outcome = ImportOutcome.model_validate(
+        json.loads((EVENTS / "model-imported.json").read_text())["detail"])
+    with pytest.raises(OutcomeNotDelivered, match="AccessDeniedException"):
+        put_outcome(events, "arn:aws:events:us-east-1:111111111111:event-bus/model-copy",
+                    DetailType.MODEL_IMPORTED, outcome, sleep=lambda _s: None)
+    assert len(events.entries) == 1
 
 
 def test_put_outcome_raises_when_eventbridge_refuses() -> None:

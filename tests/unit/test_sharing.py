@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from model_copy import retry
+from model_copy import retry, sharing
 from model_copy.errors import ShareFailed
 from model_copy.policy import TargetCopy, render, statement_id
 from model_copy.sharing import MAX_CONFLICT_RETRIES, share_model_version, unshare_model_version
@@ -99,6 +99,7 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # sharing calls call_with_retries without a `sleep` argument, so real time.sleep runs;
     # zero delays keep throttling tests instant.
     monkeypatch.setattr(retry, "backoff_delays", lambda attempts, base, cap: [0.0] * attempts)
+    monkeypatch.setattr(sharing, "CREATE_CHECKS_S", (0.0, 0.0))  # the looks after a create
     yield
 
 
@@ -380,3 +381,36 @@ def test_a_policy_that_would_outgrow_comprehends_limit_fails_before_writing() ->
     message = str(failed.value)
     assert "20000" in message and "RevokeAfterImport" in message, message
     assert comprehend.writes == 0
+
+
+def test_a_first_policy_overwritten_by_another_creator_is_merged_again() -> None:
+    """A create carries no PolicyRevisionId, so two first shares can both create: the one
+    overwritten sees it on its look after creating, and merges again (now conditionally)."""
+    comprehend = FakeComprehend()
+    other = {**FOREIGN, "Sid": "ModelCopyImportBy444444444444"}
+    overwritten = []
+
+    def another_creator(request: dict[str, Any]) -> None:
+        del request
+
+    original_describe = comprehend.describe_resource_policy
+
+    def describe(ResourceArn: str) -> dict[str, Any]:
+        if comprehend.writes == 1 and not overwritten:  # our create landed; theirs lands now
+            overwritten.append(True)
+            comprehend._write(json.dumps({"Statement": [other]}))
+        return original_describe(ResourceArn)
+
+    comprehend.before_put = another_creator
+    comprehend.describe_resource_policy = describe  # type: ignore[method-assign]
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL, sleep=lambda _s: None)
+    assert overwritten
+    assert {s.get("Sid") for s in comprehend.statements()} == {
+        other["Sid"], statement_id(COPY)}
+
+
+def test_a_first_policy_that_survives_is_not_written_twice() -> None:
+    comprehend = FakeComprehend()
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL, sleep=lambda _s: None)
+    assert len(comprehend.puts) == 1
+    assert [s.get("Sid") for s in comprehend.statements()] == [statement_id(COPY)]

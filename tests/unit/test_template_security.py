@@ -203,15 +203,53 @@ def test_each_function_role_holds_only_the_comprehend_actions_its_code_calls(
             f"Side={scenario}: {function_id} (role {role_id})"
 
 
-def test_the_import_role_imports_only_from_its_own_and_the_allowed_source_accounts() -> None:
+def test_the_import_role_imports_both_model_types_from_each_allowed_source_only() -> None:
     current = stack("target")
     role_id = function_role(current, "ImportModelFunction")
-    source, _ = SCENARIOS["source"]
-    accounts = {resource.split(":")[4]
-                for statement in role_statements(role_id, current.resources[role_id])
-                if "comprehend:ImportModel" in statement.actions
-                for resource in statement.resources}
-    assert accounts == {current.account, source}
+    _, given = SCENARIOS["target"]
+    sources = given["SourceAccountIds"].split(",")
+    resources = sorted(resource
+                       for statement in role_statements(role_id, current.resources[role_id])
+                       if "comprehend:ImportModel" in statement.actions
+                       for resource in statement.resources)
+    assert len(sources) > 5  # no slots: every listed account, however many
+    assert resources == sorted(
+        f"arn:*:comprehend:*:{account}:{kind}/*"
+        for account in sources for kind in ("document-classifier", "entity-recognizer"))
+
+
+def _put_events_buses(current: OfflineStack, role_id: str) -> set[str]:
+    return {resource for statement in role_statements(role_id, current.resources[role_id])
+            if "events:PutEvents" in statement.actions for resource in statement.resources}
+
+
+def test_the_state_machine_puts_on_its_own_bus_and_each_target_bus_only() -> None:
+    current = stack("source")
+    role_id = current.raw["CopyModelStateMachine"]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    _, given = SCENARIOS["source"]
+    targets = given["TargetAccountIds"].split(",")
+    assert len(targets) > 5
+    own = _placeholder_arn("ModelCopyEventBus", "AWS::Events::EventBus", current.account)
+    assert _put_events_buses(current, role_id) == {own} | {
+        f"arn:*:events:*:{account}:event-bus/*" for account in targets}
+
+
+def test_the_import_role_puts_outcomes_on_the_sources_buses_only() -> None:
+    current = stack("target")
+    role_id = function_role(current, "ImportModelFunction")
+    _, given = SCENARIOS["target"]
+    own = _placeholder_arn("ModelCopyEventBus", "AWS::Events::EventBus", current.account)
+    assert _put_events_buses(current, role_id) == {own} | {
+        f"arn:*:events:*:{account}:event-bus/*"
+        for account in given["SourceAccountIds"].split(",")}
+
+
+def test_no_numbered_slots_and_no_delivery_role_remain() -> None:
+    from tests.static_checks import TEMPLATE
+
+    text = TEMPLATE.read_text()
+    for gone in ("Slot", "RouteToTarget", "RouteToSource", "CrossAccountDeliveryRole"):
+        assert gone not in text
 
 
 def test_the_state_machine_only_describes_models() -> None:
