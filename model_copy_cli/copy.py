@@ -200,15 +200,29 @@ def read_progress(pipe: Pipeline, execution_arn: str) -> CopyProgress:
 
 def watch(pipe: Pipeline, execution_arn: str, on_change: Callable[[CopyProgress, str], None],
           poll_seconds: float = 1.0, timeout: float | None = None) -> CopyProgress:
-    """Follow an execution until it ends; `on_change(progress, account)` per target change."""
+    """Follow an execution until it ends; `on_change(progress, account)` per target change.
+
+    New history events are folded in one at a time, so a stage that began and ended between
+    two polls is still shown, in order.
+    """
     seen: dict[str, object] = {}
+    progress = CopyProgress()
+    folded = 0  # the id of the last event folded in
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        progress = read_progress(pipe, execution_arn)
-        for account, target in progress.targets.items():
-            if seen.get(account) != target.key:
-                seen[account] = target.key
-                on_change(progress, account)
+        try:
+            events = history_events(pipe.client(), execution_arn)
+        except (ClientError, BotoCoreError) as problem:
+            raise aws_failure(problem) from None
+        for event in sorted(events, key=lambda e: int(e.get("id", 0))):
+            if int(event.get("id", 0)) <= folded:
+                continue
+            folded = int(event.get("id", 0))
+            reduce_history([event], progress)
+            for account, target in progress.targets.items():
+                if seen.get(account) != target.key:
+                    seen[account] = target.key
+                    on_change(progress, account)
         if progress.finished:
             return progress
         if deadline is not None and time.monotonic() > deadline:

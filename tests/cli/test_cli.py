@@ -9,6 +9,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -16,6 +17,7 @@ import pytest
 
 from local_cloud.core import launcher
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
+from model_copy_cli import copy as copy_module
 from model_copy_cli.main import main
 from model_copy_cli.progress import Stage, describe_failure, reduce_history
 
@@ -122,6 +124,28 @@ def test_one_failed_target_fails_the_copy_with_its_cause_and_keeps_the_other():
     assert trained.import_seconds == 3.5
     # The Pass state lost the cause; the TaskFailed event before it still has it.
     assert failed_target.stage is Stage.FAILED and "disk on fire" in failed_target.label
+
+
+def test_watching_shows_every_stage_even_when_one_poll_sees_them_all(monkeypatch):
+    """A copy that ends between two polls still shows each stage it went through, in order."""
+    history = History().started([TARGET_ACCOUNT]).described("TRAINED", at=0.5)
+    announced = history.announced(TARGET_ACCOUNT, after=history.iteration(TARGET_ACCOUNT, 1), at=1)
+    failed = history.add("TaskFailed", after=announced, at=2, taskFailedEventDetails={
+        "error": "ModelImportFailed", "cause": f"account {TARGET_ACCOUNT}: IN_ERROR: disk on fire"})
+    history.ended(failed, "TargetFailed", {"account": TARGET_ACCOUNT, "status": "FAILED",
+                                           "error": "ModelImportFailed", "cause": None}, at=2.1)
+    history.add("ExecutionFailed", at=3, executionFailedEventDetails={"error": "CopyFailed"})
+    monkeypatch.setattr(copy_module, "history_events", lambda client, arn: history.events)
+    no_aws = SimpleNamespace(client=lambda service: None)  # history_events is replaced
+    pipe = copy_module.Pipeline(session=no_aws, local=True,
+                                state_machine_arn=f"arn:aws:states:us-east-1:{SOURCE_ACCOUNT}"
+                                                  ":stateMachine:x")
+    seen: list[Stage] = []
+    copy_module.watch(pipe, "arn:x", lambda progress, account: seen.append(
+        progress.targets[account].stage), poll_seconds=0)
+    assert seen[-1] is Stage.FAILED
+    assert Stage.SHARING in seen and Stage.SENT in seen
+    assert seen.index(Stage.SHARING) < seen.index(Stage.SENT) < seen.index(Stage.FAILED)
 
 
 def test_a_target_that_never_answers_fails_with_the_timeout_reason():
