@@ -68,7 +68,7 @@ integration: install
 	$(BIN)/python -m pytest tests/local_cloud tests/integration -q
 
 test: lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile
 
 bench: install
 	$(BIN)/python -m bench
