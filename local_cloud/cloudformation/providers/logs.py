@@ -1,0 +1,38 @@
+"""The local deployer's provider for CloudWatch Logs log groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_cloud.cloudformation.resources import (
+    Context,
+    Create,
+    Created,
+    Delete,
+    pick,
+    tag_map,
+)
+
+
+def _create_log_group(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
+    logs = context.client("logs")
+    name = properties.get("LogGroupName") or context.generated_name(logical_id, 512)
+    request = pick(properties, "KmsKeyId", "LogGroupClass")
+    if properties.get("Tags"):
+        request["tags"] = tag_map(properties["Tags"])
+    logs.create_log_group(logGroupName=name, **{
+        {"KmsKeyId": "kmsKeyId", "LogGroupClass": "logGroupClass"}.get(key, key): value
+        for key, value in request.items()})
+    if "RetentionInDays" in properties:
+        logs.put_retention_policy(logGroupName=name,
+                                  retentionInDays=int(properties["RetentionInDays"]))
+    return Created(name, {"Arn": context.arn("logs", f"log-group:{name}:*")})
+
+
+def _delete_log_group(context: Context, name: str, _: dict[str, Any]) -> None:
+    context.client("logs").delete_log_group(logGroupName=name)
+
+
+PROVIDERS: dict[str, tuple[Create, Delete]] = {
+    "AWS::Logs::LogGroup": (_create_log_group, _delete_log_group),
+}
