@@ -25,6 +25,18 @@ def deployed(local_cloud) -> pipeline.Pipeline:
     return pipeline.deploy_pipeline(local_cloud)
 
 
+def execution_ended(stepfunctions: Any, arn: str, timeout: float = 90,
+                    interval: float = 0.3) -> dict[str, Any]:
+    """The execution once it is no longer RUNNING; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        execution = stepfunctions.describe_execution(executionArn=arn)
+        if execution["status"] != "RUNNING":
+            return dict(execution)
+        time.sleep(interval)
+    raise AssertionError(f"execution {arn} still RUNNING after {timeout}s")
+
+
 @dataclass
 class Copier:
     """What a user of account A does: create models, start copies, read the outcome."""
@@ -59,14 +71,7 @@ class Copier:
             input=json.dumps(execution_input))["executionArn"])
 
     def wait_execution(self, arn: str, timeout: float = 90) -> dict[str, Any]:
-        client = self.source.client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            execution = client.describe_execution(executionArn=arn)
-            if execution["status"] != "RUNNING":
-                return execution
-            time.sleep(0.3)
-        raise AssertionError(f"execution {arn} still RUNNING after {timeout}s")
+        return execution_ended(self.source.client("stepfunctions"), arn, timeout)
 
     def executions_since(self, started: float) -> list[dict[str, Any]]:
         client = self.source.client("stepfunctions")
@@ -89,4 +94,4 @@ def manual_input(arn: str, **extra: Any) -> dict[str, Any]:
     return {"sourceModelArn": arn, "targetAccounts": ["222222222222"], **extra}
 
 
-__all__ = ["REGION", "Copier", "manual_input"]
+__all__ = ["REGION", "Copier", "execution_ended", "manual_input"]

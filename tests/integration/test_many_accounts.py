@@ -21,6 +21,7 @@ import boto3
 import pytest
 
 from local_cloud.cloudformation import deployer, pipeline
+from tests.integration.conftest import execution_ended
 
 pytestmark = pytest.mark.slow
 
@@ -63,14 +64,8 @@ class Fleet:
 
     def finished(self, account: str, execution_arn: str, timeout: float = 400
                  ) -> dict[str, Any]:
-        sfn = self.sessions[account].client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            described = sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING":
-                return described
-            time.sleep(0.5)
-        raise AssertionError(f"{execution_arn} still RUNNING after {timeout}s")
+        return execution_ended(self.sessions[account].client("stepfunctions"), execution_arn,
+                               timeout, interval=0.5)
 
     def copy_of(self, account: str, copy_arn: str) -> dict[str, Any]:
         return dict(self.sessions[account].client("comprehend").describe_document_classifier(
