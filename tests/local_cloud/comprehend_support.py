@@ -78,14 +78,14 @@ def wait_trained(session: boto3.Session, arn: str) -> dict[str, Any]:
     return describe(session, arn)
 
 
-def client_error(call: Callable[[], Any]) -> ClientError:
+def raised_error(call: Callable[[], Any]) -> ClientError:
     with pytest.raises(ClientError) as caught:
         call()
     return caught.value
 
 
 def error_code(call: Callable[[], Any]) -> str:
-    return str(client_error(call).response["Error"]["Code"])
+    return str(raised_error(call).response["Error"]["Code"])
 
 
 def import_policy(*principals: str, effect: str = "Allow",

@@ -20,10 +20,10 @@ from local_cloud.services.cloudtrail.setup import start_trail
 from tests.local_cloud.comprehend_support import (
     NO_RETRIES,
     TARGET_ROLE,
-    client_error,
     create_classifier,
     fast_lifecycle,
     new_name,
+    raised_error,
     shared_model,
 )
 
@@ -152,7 +152,7 @@ def test_a_failed_create_is_recorded_with_its_error(outsider, trails):
     name = new_name("twice")
     arn = create_classifier(outsider, name)
 
-    refused = client_error(lambda: create_classifier(outsider, name)).response["Error"]
+    refused = raised_error(lambda: create_classifier(outsider, name)).response["Error"]
 
     events = _received(outsider, url, lambda got: len(
         [e for e in got if name in _names([e])]) == 2)
@@ -171,12 +171,12 @@ def test_failed_imports_are_recorded_in_the_importers_account(local_cloud, sourc
     trails(target)
     url = _queue_on_default_bus(target, {**CLOUDTRAIL, "detail": {"eventName": ["ImportModel"]}})
     unshared = shared_model(source, OUTSIDER_ACCOUNT)  # a policy that does not name B
-    refused = client_error(lambda: target.client("comprehend").import_model(
+    refused = raised_error(lambda: target.client("comprehend").import_model(
         SourceModelArn=unshared)).response["Error"]
     shared = shared_model(source, TARGET_ACCOUNT)
     local_cloud.control("comprehend", "inject", operation="ImportModel",
                         error="ResourceUnavailableException", times=1)
-    client_error(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
+    raised_error(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
         SourceModelArn=shared))
 
     events = _received(target, url, lambda got: len(got) >= 2)
@@ -208,7 +208,7 @@ def test_records_have_the_shape_of_the_documented_ones(outsider, trails):
                                                           "Value": "TagValue"}],
                       DataAccessRoleArn=role, ClientRequestToken=new_name("token"),
                       Mode="MULTI_CLASS")
-    client_error(lambda: create_classifier(outsider, name, version=None))
+    raised_error(lambda: create_classifier(outsider, name, version=None))
 
     events = _received(outsider, url, lambda got: len(got) >= 2)
     created, failed = sorted((e["detail"] for e in events), key=lambda d: "errorCode" in d)

@@ -22,7 +22,6 @@ from tests.local_cloud.comprehend_support import (
     NO_RETRIES,
     ROLE,
     TARGET_ROLE,
-    client_error,
     create_classifier,
     create_recognizer,
     describe,
@@ -30,6 +29,7 @@ from tests.local_cloud.comprehend_support import (
     fast_lifecycle,
     import_policy,
     new_name,
+    raised_error,
     shared_model,
     statuses_until,
     wait_trained,
@@ -72,7 +72,7 @@ def test_invalid_names_are_refused(source, name):
 def test_a_name_and_version_exist_once(source):
     name = new_name()
     create_classifier(source, name, "v1")
-    error = client_error(lambda: create_classifier(source, name, "v1"))
+    error = raised_error(lambda: create_classifier(source, name, "v1"))
     assert error.response["Error"]["Code"] == "ResourceInUseException"
     assert create_classifier(source, name, "v2").endswith(f"{name}/version/v2")
 
@@ -197,7 +197,7 @@ def test_list_filters_by_name_and_status(source):
 ])
 def test_invalid_policies_are_refused(source, policy):
     arn = create_classifier(source, new_name())
-    error = client_error(lambda: source.client("comprehend").put_resource_policy(
+    error = raised_error(lambda: source.client("comprehend").put_resource_policy(
         ResourceArn=arn, ResourcePolicy=policy))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
 
@@ -221,7 +221,7 @@ def test_a_policy_naming_a_role_that_does_not_exist_is_refused(source, target):
     the target stack deployed after the source)."""
     arn = create_classifier(source, new_name())
     missing = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{new_name('not-deployed')}"
-    error = client_error(lambda: source.client("comprehend").put_resource_policy(
+    error = raised_error(lambda: source.client("comprehend").put_resource_policy(
         ResourceArn=arn, ResourcePolicy=import_policy(missing)))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
     assert missing in error.response["Error"]["Message"]
@@ -246,7 +246,7 @@ def test_policy_revisions_are_checked(source):
     second = comprehend.put_resource_policy(
         ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT),
         PolicyRevisionId=first_revision)["PolicyRevisionId"]
-    stale = client_error(lambda: comprehend.put_resource_policy(
+    stale = raised_error(lambda: comprehend.put_resource_policy(
         ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT),
         PolicyRevisionId=first_revision))
 
@@ -311,7 +311,7 @@ def test_import_refused_when_the_policy_does_not_name_the_caller(source, target,
         target.client("iam").create_role(RoleName=principals[0].rsplit("/", 1)[1],
                                          AssumeRolePolicyDocument="{}")
     source_arn = shared_model(source, *principals)
-    error = client_error(
+    error = raised_error(
         lambda: target.client("comprehend").import_model(SourceModelArn=source_arn))
     assert error.response["Error"]["Code"] == "AccessDeniedException"
     assert "comprehend:ImportModel" in error.response["Error"]["Message"]
@@ -352,7 +352,7 @@ def test_import_of_an_untrained_model_is_refused(local_cloud, source, target):
     arn = create_classifier(source, name)
     source.client("comprehend").put_resource_policy(ResourceArn=arn,
                                                     ResourcePolicy=import_policy(TARGET_ACCOUNT))
-    error = client_error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
+    error = raised_error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
     assert "only a TRAINED" in error.response["Error"]["Message"]
 
@@ -368,7 +368,7 @@ def test_import_name_clash_is_resource_in_use(source, target):
 
 def test_import_from_another_region_is_refused(source, target):
     arn = shared_model(source, TARGET_ACCOUNT).replace(REGION, "eu-west-1")
-    error = client_error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
+    error = raised_error(lambda: target.client("comprehend").import_model(SourceModelArn=arn))
     assert error.response["Error"]["Code"] == "InvalidRequestException"
     assert "Region" in error.response["Error"]["Message"]
 
@@ -404,7 +404,7 @@ def test_recognizer_import(source, target):
 def test_throttling_at_rate_one_and_zero(local_cloud, source):
     comprehend = source.client("comprehend", config=NO_RETRIES)
     local_cloud.control("comprehend", "configure", throttle_probability=1.0)
-    error = client_error(lambda: comprehend.list_document_classifiers())
+    error = raised_error(lambda: comprehend.list_document_classifiers())
     assert error.response["Error"]["Code"] == "TooManyRequestsException"
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
@@ -451,7 +451,7 @@ def test_botocore_retries_throttled_calls(local_cloud, source):
 def test_counters_per_account_and_operation(local_cloud, source, target):
     arn = shared_model(source, TARGET_ACCOUNT)
     target.client("comprehend").import_model(SourceModelArn=arn)
-    client_error(lambda: source.client("comprehend").import_model(
+    raised_error(lambda: source.client("comprehend").import_model(
         SourceModelArn=arn.replace("/version/v1", "/version/v9")))
 
     counted = local_cloud.control("comprehend", "stats")["accounts"]
@@ -466,7 +466,7 @@ def test_counters_per_account_and_operation(local_cloud, source, target):
 
 def test_refused_imports_are_counted(local_cloud, source, outsider):
     arn = shared_model(source, TARGET_ACCOUNT)
-    client_error(lambda: outsider.client("comprehend").import_model(SourceModelArn=arn))
+    raised_error(lambda: outsider.client("comprehend").import_model(SourceModelArn=arn))
     counted = local_cloud.control("comprehend", "stats", account=OUTSIDER_ACCOUNT)["accounts"]
     assert counted[OUTSIDER_ACCOUNT]["imports_refused"] == 1
 

@@ -12,9 +12,9 @@ from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloudError
 from tests.local_cloud.comprehend_support import (
     NO_RETRIES,
-    client_error,
     fast_lifecycle,
     new_name,
+    raised_error,
     shared_model,
     wait_trained,
 )
@@ -47,7 +47,7 @@ def test_each_documented_error_can_fail_the_first_import(local_cloud, source, ta
     comprehend = target.client("comprehend", config=NO_RETRIES)
     local_cloud.control("comprehend", "inject", operation="ImportModel", error=code, times=1)
 
-    failed = client_error(
+    failed = raised_error(
         lambda: comprehend.import_model(SourceModelArn=arn, ModelName=new_name()))
 
     assert failed.response["Error"]["Code"] == code
@@ -65,7 +65,7 @@ def test_an_error_on_every_call_holds_until_cleared(local_cloud, source, target)
                         error="ResourceUnavailableException", message="model store busy")
 
     for _ in range(3):
-        error = client_error(lambda: comprehend.import_model(SourceModelArn=arn)).response
+        error = raised_error(lambda: comprehend.import_model(SourceModelArn=arn)).response
         assert error["Error"] == {"Code": "ResourceUnavailableException",
                                   "Message": "model store busy"}
     # Other operations are not affected, and nothing was imported.
@@ -86,7 +86,7 @@ def test_an_injection_can_be_limited_to_accounts(local_cloud, source, target):
                                                         ModelName=new_name("own"))["ModelArn"]
 
     assert own_copy.split(":")[4] == SOURCE_ACCOUNT
-    assert client_error(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
+    assert raised_error(lambda: target.client("comprehend", config=NO_RETRIES).import_model(
         SourceModelArn=arn)).response["Error"]["Code"] == "ResourceLimitExceededException"
 
 

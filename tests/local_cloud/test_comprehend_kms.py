@@ -21,12 +21,12 @@ import pytest
 
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.local_cloud.comprehend_support import (
-    client_error,
     create_classifier,
     describe,
     fast_lifecycle,
     import_policy,
     new_name,
+    raised_error,
     wait_trained,
 )
 
@@ -95,7 +95,7 @@ def _encrypted_shared_model(source: boto3.Session, key_policy: bool = True) -> t
 
 
 def _kms_refusal(call) -> str:
-    error = client_error(call).response["Error"]
+    error = raised_error(call).response["Error"]
     assert error["Code"] == "KmsKeyValidationException", error
     return str(error["Message"])
 

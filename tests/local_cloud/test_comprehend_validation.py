@@ -12,12 +12,12 @@ import pytest
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.local_cloud.comprehend_support import (
-    client_error,
     create_classifier,
     error_code,
     fast_lifecycle,
     import_policy,
     new_name,
+    raised_error,
     shared_model,
     wait_trained,
 )
@@ -51,7 +51,7 @@ def test_not_found_messages_equal_motos(source):
              lambda: comprehend.describe_resource_policy(ResourceArn=missing),
              lambda: comprehend.delete_resource_policy(ResourceArn=missing),
              lambda: comprehend.list_tags_for_resource(ResourceArn=missing)]
-    errors = [client_error(call).response["Error"] for call in calls]
+    errors = [raised_error(call).response["Error"] for call in calls]
     assert [(e["Code"], e["Message"]) for e in errors] == [
         ("ResourceNotFoundException", NOT_FOUND)] * len(calls)
 
@@ -61,7 +61,7 @@ def test_a_model_without_policy_has_no_policy_to_describe_or_delete(source):
     comprehend = source.client("comprehend")
     for call in (lambda: comprehend.describe_resource_policy(ResourceArn=arn),
                  lambda: comprehend.delete_resource_policy(ResourceArn=arn)):
-        error = client_error(call).response["Error"]
+        error = raised_error(call).response["Error"]
         assert (error["Code"], error["Message"]) == ("ResourceNotFoundException", NOT_FOUND)
 
 
@@ -75,7 +75,7 @@ def test_a_model_without_policy_has_no_policy_to_describe_or_delete(source):
 ])
 def test_a_policy_without_statements_is_refused(source, policy):
     arn = create_classifier(source, new_name())
-    error = client_error(lambda: source.client("comprehend").put_resource_policy(
+    error = raised_error(lambda: source.client("comprehend").put_resource_policy(
         ResourceArn=arn, ResourcePolicy=json.dumps(policy))).response["Error"]
     assert error["Code"] == "InvalidRequestException"
     assert "Statement" in error["Message"]
@@ -116,7 +116,7 @@ def test_delete_resource_policy_honours_the_revision(source):
         ResourceArn=arn, ResourcePolicy=import_policy(SOURCE_ACCOUNT),
         PolicyRevisionId=first)["PolicyRevisionId"]
 
-    stale = client_error(lambda: comprehend.delete_resource_policy(
+    stale = raised_error(lambda: comprehend.delete_resource_policy(
         ResourceArn=arn, PolicyRevisionId=first)).response["Error"]
 
     assert stale["Code"] == "InvalidRequestException" and "revision" in stale["Message"].lower()
@@ -152,7 +152,7 @@ def test_a_trailing_newline_is_refused_everywhere_in_import_model(source, target
     role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/comprehend-import"
     for request in ({"ModelName": "nl-x\n"}, {"ModelName": new_name(), "VersionName": "v9\n"},
                     {"DataAccessRoleArn": role + "\n"}):
-        error = client_error(lambda: comprehend.import_model(
+        error = raised_error(lambda: comprehend.import_model(
             SourceModelArn=arn, **request)).response["Error"]  # noqa: B023 - called at once
         assert error["Code"] == "ValidationException", request
     assert error_code(lambda: comprehend.import_model(
@@ -174,7 +174,7 @@ def test_malformed_model_arns_are_validation_errors(source, arn):
                  lambda: comprehend.describe_resource_policy(ResourceArn=arn),
                  lambda: comprehend.put_resource_policy(
                      ResourceArn=arn, ResourcePolicy=import_policy(TARGET_ACCOUNT))):
-        error = client_error(call).response["Error"]
+        error = raised_error(call).response["Error"]
         assert error["Code"] == "ValidationException"
         assert "regular expression pattern" in error["Message"]
 
@@ -199,7 +199,7 @@ def test_a_model_policy_over_20000_characters_is_refused(source):
     statements = [{**statement, "Sid": f"S{n:05d}"} for n in range(200)]
     text = json.dumps({"Version": "2012-10-17", "Statement": statements})
     assert len(text) > 20_000
-    refused = client_error(lambda: comprehend.put_resource_policy(ResourceArn=arn,
+    refused = raised_error(lambda: comprehend.put_resource_policy(ResourceArn=arn,
                                                                    ResourcePolicy=text))
     assert refused.response["Error"]["Code"] == "ValidationException"
     assert "20000" in refused.response["Error"]["Message"]

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from model_copy.config import TargetConfig
 from model_copy.contract import DetailType, ImportOutcome, ModelVersionShared
 from model_copy.errors import UnauthorizedShareEvent
 from model_copy.importing import Ports, copy_key, run
 from model_copy.ledger import Ledger
+
+from tests.support.fakes import FakeComprehend, FakeEvents, client_error
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET, THIRD = "111111111111", "222222222222", "333333333333"
@@ -27,54 +28,6 @@ CONFIG = TargetConfig(
     bus_name="model-copy", ledger_table="model-copy-ledger", model_kms_key_id=None,
     data_access_role_arn=None, poll_first_s=1, poll_max_s=4, import_wait_max_s=60,
     handover_margin_s=5)
-
-
-def client_error(code: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": f"{code} from the fake"}}, operation)
-
-
-class FakeComprehend:
-    """Models by ARN, each walking through a list of statuses (the last one sticks)."""
-
-    def __init__(self, statuses: list[str], message: str | None = None) -> None:
-        self.statuses, self.message = statuses, message
-        self.models: dict[str, dict[str, Any]] = {}
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.on_describe: list[Any] = []  # callbacks run (once each) on the next describes
-
-    def add_model(self, arn: str, source_arn: str | None, statuses: list[str]) -> None:
-        self.models[arn] = {"SourceModelArn": source_arn, "statuses": list(statuses),
-                            "Message": self.message}
-
-    def import_model(self, **request: Any) -> dict[str, Any]:
-        self.calls.append(("import_model", request))
-        version = request.get("VersionName")
-        arn = (f"arn:aws:comprehend:us-east-1:{TARGET}:document-classifier/"
-               f"{request['ModelName']}" + (f"/version/{version}" if version else ""))
-        if arn in self.models:
-            raise client_error("ResourceInUseException", "ImportModel")
-        self.add_model(arn, request["SourceModelArn"], self.statuses)
-        return {"ModelArn": arn}
-
-    def _describe(self, arn: str) -> dict[str, Any]:
-        if self.on_describe:
-            self.on_describe.pop(0)()
-        model = self.models[arn]
-        status = model["statuses"].pop(0) if len(model["statuses"]) > 1 else model["statuses"][0]
-        return {"Status": status, "SourceModelArn": model["SourceModelArn"],
-                "Message": model["Message"] if status == "IN_ERROR" else None,
-                "DocumentClassifierArn": arn}
-
-    def describe_document_classifier(self, DocumentClassifierArn: str) -> dict[str, Any]:
-        self.calls.append(("describe_document_classifier", {"arn": DocumentClassifierArn}))
-        return {"DocumentClassifierProperties": self._describe(DocumentClassifierArn)}
-
-    def describe_entity_recognizer(self, EntityRecognizerArn: str) -> dict[str, Any]:
-        self.calls.append(("describe_entity_recognizer", {"arn": EntityRecognizerArn}))
-        return {"EntityRecognizerProperties": self._describe(EntityRecognizerArn)}
-
-    def count(self, name: str) -> int:
-        return sum(1 for call, _ in self.calls if call == name)
 
 
 @dataclass
@@ -336,24 +289,6 @@ def test_entity_recognizers_are_described_as_recognizers(make_ports: Any) -> Non
 
 
 # ------------------------------------------------------------------ the report port
-class FakeEvents:
-    """Answers PutEvents; `failures` are the entry error codes of the next calls, in order."""
-
-    def __init__(self, failed: bool = False, failures: list[str] | None = None) -> None:
-        self.failed, self.entries = failed, list[dict[str, Any]]()
-        self.failures = list(failures or [])
-
-    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        self.entries.extend(Entries)
-        if self.failures:
-            return {"FailedEntryCount": 1,
-                    "Entries": [{"ErrorCode": self.failures.pop(0), "ErrorMessage": "try again"}]}
-        if self.failed:
-            return {"FailedEntryCount": 1,
-                    "Entries": [{"ErrorCode": "AccessDenied", "ErrorMessage": "no"}]}
-        return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]}
-
-
 def test_put_outcome_sends_one_contract_event() -> None:
     from model_copy.reporting import put_outcome
 

@@ -9,9 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from model_copy.retry import backoff_delays, call_with_retries, error_code, is_retryable
 
-
-def client_error(code: str, operation: str = "DescribeResourcePolicy") -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
+from tests.support.fakes import client_error
 
 
 class Flaky:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,8 @@ from model_copy.errors import ShareFailed
 from model_copy.policy import TargetCopy, render, statement_id
 from model_copy.sharing import MAX_CONFLICT_RETRIES, share_model_version, unshare_model_version
 
+from tests.support.fakes import FakeComprehend, client_error
+
 ARN = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/support-tickets/version/v3"
 TARGET = "222222222222"
 PRINCIPAL = f"arn:aws:iam::{TARGET}:role/model-copy-import-us-east-1"
@@ -20,78 +22,6 @@ COPY = TargetCopy(TARGET, "support-tickets-prod", "v3")
 FOREIGN = {"Sid": "AnalyticsTeam", "Effect": "Allow",
            "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
            "Action": "comprehend:ImportModel", "Resource": "*"}
-
-
-def client_error(code: str, message: str, operation: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message}}, operation)
-
-
-class FakeComprehend:
-    """One resource policy with revisions, checked like Comprehend checks PolicyRevisionId.
-
-    `before_put` runs before each write is checked: a test uses it to play another writer
-    or to inject an error.
-    """
-
-    def __init__(self, policy: dict[str, Any] | None = None) -> None:
-        self.policy: str | None = json.dumps(policy) if policy is not None else None
-        self.revision: str | None = "rev-0" if policy is not None else None
-        self.writes = 0
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.before_put: Callable[[dict[str, Any]], object] = lambda request: None
-        self.describe_errors: list[ClientError] = []
-
-    def _write(self, text: str) -> str:
-        self.writes += 1
-        self.policy, self.revision = text, f"rev-{self.writes}"
-        return self.revision
-
-    def describe_resource_policy(self, ResourceArn: str) -> dict[str, Any]:
-        self.calls.append(("describe", {"ResourceArn": ResourceArn}))
-        if self.describe_errors:
-            raise self.describe_errors.pop(0)
-        if self.policy is None:
-            raise client_error("ResourceNotFoundException", "no policy",
-                               "DescribeResourcePolicy")
-        return {"ResourcePolicy": self.policy, "PolicyRevisionId": self.revision}
-
-    def put_resource_policy(self, **request: Any) -> dict[str, Any]:
-        self.calls.append(("put", request))
-        self.before_put(request)
-        if not json.loads(request["ResourcePolicy"]).get("Statement"):
-            # Comprehend refuses a policy with no statement (seen on the local cloud, which
-            # is at least as strict); the only way to "empty" a policy is to delete it.
-            raise client_error("InvalidRequestException", "The resource policy has no Statement",
-                               "PutResourcePolicy")
-        if request.get("PolicyRevisionId") != self.revision:
-            raise client_error("InvalidRequestException",
-                               f"PolicyRevisionId {request.get('PolicyRevisionId')} does not "
-                               "match the current policy revision", "PutResourcePolicy")
-        return {"PolicyRevisionId": self._write(request["ResourcePolicy"])}
-
-    def delete_resource_policy(self, **request: Any) -> dict[str, Any]:
-        self.calls.append(("delete", request))
-        self.before_put(request)
-        if self.policy is None:
-            raise client_error("ResourceNotFoundException", "no policy", "DeleteResourcePolicy")
-        if request.get("PolicyRevisionId", self.revision) != self.revision:
-            raise client_error("InvalidRequestException",
-                               f"PolicyRevisionId {request.get('PolicyRevisionId')} does not "
-                               "match the current policy revision", "DeleteResourcePolicy")
-        self.writes += 1
-        self.policy, self.revision = None, None
-        return {}
-
-    @property
-    def deletes(self) -> list[dict[str, Any]]:
-        return [request for name, request in self.calls if name == "delete"]
-
-    @property
-    def puts(self) -> list[dict[str, Any]]:
-        return [request for name, request in self.calls if name == "put"]
-
-    def statements(self) -> list[dict[str, Any]]:
-        return json.loads(self.policy or "{}").get("Statement", [])
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +50,7 @@ def test_no_policy_yet_is_created_without_a_revision() -> None:
 
 
 def test_existing_foreign_statements_are_kept_and_revision_is_passed() -> None:
-    comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Version": "2012-10-17", "Statement": [FOREIGN]})
     share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     [put] = comprehend.puts
     assert put["PolicyRevisionId"] == "rev-0"
@@ -138,7 +68,7 @@ def test_already_shared_writes_nothing() -> None:
 
 
 def test_revision_conflict_rereads_and_merges_the_other_writers_change() -> None:
-    comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Version": "2012-10-17", "Statement": [FOREIGN]})
     other = {**FOREIGN, "Sid": "AddedMeanwhile"}
 
     def other_writer_first(request: dict[str, Any]) -> None:
@@ -168,7 +98,7 @@ def test_conflict_when_someone_creates_the_first_policy_meanwhile() -> None:
 
 
 def test_conflicts_forever_fail_the_share() -> None:
-    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
     comprehend.before_put = lambda request: comprehend._write(json.dumps({"Statement": [FOREIGN]}))
     with pytest.raises(ShareFailed, match="kept changing"):
         share_model_version(comprehend, ARN, COPY, PRINCIPAL)
@@ -176,10 +106,10 @@ def test_conflicts_forever_fail_the_share() -> None:
 
 
 def test_throttling_is_retried_on_read_and_write() -> None:
-    comprehend = FakeComprehend({"Statement": [FOREIGN]})
-    comprehend.describe_errors = [client_error("TooManyRequestsException", "slow down",
-                                               "DescribeResourcePolicy")]
-    throttles = [client_error("TooManyRequestsException", "slow down", "PutResourcePolicy")] * 2
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
+    comprehend.policy_describe_errors = [client_error("TooManyRequestsException",
+                                                      "DescribeResourcePolicy", "slow down")]
+    throttles = [client_error("TooManyRequestsException", "PutResourcePolicy", "slow down")] * 2
 
     def throttle(request: dict[str, Any]) -> None:
         if throttles:
@@ -189,15 +119,15 @@ def test_throttling_is_retried_on_read_and_write() -> None:
     result = share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert result.changed
     assert len(comprehend.puts) == 3
-    assert [name for name, _ in comprehend.calls].count("describe") == 2
+    assert [name for name, _ in comprehend.calls].count("describe_resource_policy") == 2
 
 
 def test_other_write_errors_fail_with_the_code() -> None:
     comprehend = FakeComprehend()
 
     def denied(request: dict[str, Any]) -> None:
-        raise client_error("InvalidRequestException", "The model is not TRAINED",
-                           "PutResourcePolicy")
+        raise client_error("InvalidRequestException", "PutResourcePolicy",
+                           "The model is not TRAINED")
 
     comprehend.before_put = denied
     with pytest.raises(ShareFailed, match="InvalidRequestException") as raised:
@@ -208,14 +138,14 @@ def test_other_write_errors_fail_with_the_code() -> None:
 
 def test_read_errors_other_than_not_found_propagate() -> None:
     comprehend = FakeComprehend()
-    comprehend.describe_errors = [client_error("AccessDeniedException", "no", "Describe")]
+    comprehend.policy_describe_errors = [client_error("AccessDeniedException", "Describe", "no")]
     with pytest.raises(ClientError, match="AccessDenied"):
         share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     assert comprehend.puts == []
 
 
 def test_unshare_removes_only_ours() -> None:
-    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
     share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     result = unshare_model_version(comprehend, ARN, COPY)
     assert result.changed
@@ -257,11 +187,11 @@ def test_delete_that_loses_a_race_rereads_and_keeps_the_other_writers_statement(
 def test_a_validation_error_is_not_taken_for_a_conflict() -> None:
     """Issue 13 item 2: the revision did not change, so AWS's own message is reported with
     the fix, after one write, not ten."""
-    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
     message = f"Invalid principal in policy: {PRINCIPAL}"
 
     def refuse_principal(request: dict[str, Any]) -> None:
-        raise client_error("InvalidRequestException", message, "PutResourcePolicy")
+        raise client_error("InvalidRequestException", "PutResourcePolicy", message)
 
     comprehend.before_put = refuse_principal
     with pytest.raises(ShareFailed) as raised:
@@ -276,7 +206,7 @@ def test_a_refusal_without_a_prior_policy_is_not_a_conflict_either() -> None:
     comprehend = FakeComprehend()
 
     def refuse(request: dict[str, Any]) -> None:
-        raise client_error("InvalidRequestException", "Invalid principal", "PutResourcePolicy")
+        raise client_error("InvalidRequestException", "PutResourcePolicy", "Invalid principal")
 
     comprehend.before_put = refuse
     with pytest.raises(ShareFailed, match="Invalid principal"):
@@ -302,7 +232,7 @@ class LambdaClock:
 def test_the_conflict_loop_stops_before_the_function_times_out() -> None:
     """Issue 13 item 11: ten conflicting attempts could outlast the 30 s timeout; the loop
     stops while there is time left to say why."""
-    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
     clock = LambdaClock(seconds_left=30, per_write=6)
 
     def conflict_and_spend(request: dict[str, Any]) -> None:
@@ -320,11 +250,11 @@ def test_the_conflict_loop_stops_before_the_function_times_out() -> None:
 def test_throttling_backoff_never_sleeps_past_the_time_left(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(retry, "backoff_delays", lambda attempts, base, cap: [1.5] * attempts)
-    comprehend = FakeComprehend({"Statement": [FOREIGN]})
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
     clock = LambdaClock(seconds_left=4, per_write=0)
 
     def throttle(request: dict[str, Any]) -> None:
-        raise client_error("TooManyRequestsException", "slow down", "PutResourcePolicy")
+        raise client_error("TooManyRequestsException", "PutResourcePolicy", "slow down")
 
     comprehend.before_put = throttle
     with pytest.raises(ShareFailed, match="time"):
@@ -375,7 +305,7 @@ def test_a_policy_that_would_outgrow_comprehends_limit_fails_before_writing() ->
         if len(render({"Version": "2012-10-17", "Statement": more})) > 20_000:
             break
         crowded = more
-    comprehend = FakeComprehend({"Version": "2012-10-17", "Statement": crowded})
+    comprehend = FakeComprehend(policy={"Version": "2012-10-17", "Statement": crowded})
     with pytest.raises(ShareFailed) as failed:
         share_model_version(comprehend, ARN, COPY, PRINCIPAL)
     message = str(failed.value)

@@ -1,0 +1,1 @@
+"""Fakes, builders and fixtures shared by the tests and bench/, each defined once."""
