@@ -222,6 +222,25 @@ def test_delete_tolerates_resources_already_gone(source: boto3.Session, tmp_path
     assert deployer.delete(source, "gone", tmp_path) is True
 
 
+def test_logs_resource_policy_opens_a_log_group_to_rules_until_the_stack_goes(
+        source: boto3.Session, tmp_path: Path, local_cloud) -> None:
+    stack = deployer.deploy(source, FIXTURES / "log_group_target.yaml", "logtarget", {},
+                            tmp_path)
+    logs = source.client("logs")
+    names = [p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+    assert stack.outputs["PolicyName"] == "logtarget-events" and "logtarget-events" in names
+    source.client("events").put_events(Entries=[{
+        "Source": "fixture", "DetailType": "Logged", "Detail": "{}",
+        "EventBusName": "logtarget-bus"}])
+    assert local_cloud.control("events", "wait_idle", timeout=20)["idle"]
+    [logged] = logs.filter_log_events(logGroupName=stack.outputs["LogGroupName"])["events"]
+    assert json.loads(logged["message"])["source"] == "fixture"
+
+    assert deployer.delete(source, "logtarget", tmp_path) is True
+    names = [p["policyName"] for p in logs.describe_resource_policies()["resourcePolicies"]]
+    assert "logtarget-events" not in names
+
+
 @pytest.mark.skipif(not REAL_TEMPLATE.exists(), reason="template.yaml is not written yet")
 def test_real_template_deploys_both_sides(source: boto3.Session, target: boto3.Session,
                                           tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ What changes against moto's `moto/events/models.py`:
 - Targets are delivered on a worker pool, not inside PutEvents, with the target's
   RetryPolicy and DeadLetterConfig (SQS, with the message attributes AWS sets).
 - Lambda targets go to `local_cloud.services.lambda_runtime.invoke_async`; Step Functions targets
-  start an execution in the state machine's account.
+  start an execution in the state machine's account; a log group target is written only when
+  the group exists and a CloudWatch Logs resource policy lets EventBridge write to it.
 
 Control routes (area `events`): configure, stats, recent, lambda_calls, reset, wait_idle,
 fail_entries {error_code, error_message?, times? (null = every time), bus? (name or ARN),
@@ -25,7 +26,8 @@ detail_type?} or {clear: true}.
 Modules: `state` (settings, counters, the delivery pool), `shapes` (ARNs, timestamps, the
 public event), `bus_policy` (who may put on a bus), `patterns` (which rules fire), `ingestion`
 (PutEvents and an event's arrival on a bus), `delivery` (retries, dead-letter queues),
-`targets` (what each kind of target receives and how it is invoked), `entry_failures`
+`targets` (what each kind of target receives and how it is invoked), `log_targets` (log
+groups as targets), `entry_failures`
 (injected per-entry failures), `control_routes`,
 `moto_patch` (what install() changes in moto).
 """

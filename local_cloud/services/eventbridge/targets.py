@@ -2,7 +2,8 @@
 how it is invoked: another bus (the target's role and the bus policy decide; the event keeps
 its sender's account),
 SQS, Lambda (the local Lambda runtime, or a stub), Step Functions (an execution in the state
-machine's account), CloudWatch Logs, archives.
+machine's account), CloudWatch Logs (`log_targets`: only with the logs resource policy AWS
+requires), archives.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from local_cloud.core.accounts import REGION
 from local_cloud.iam.enforcement import authorize
 from local_cloud.iam.evaluator import Request, parse
 from local_cloud.iam.operations import Check
+from local_cloud.services.eventbridge import log_targets
 from local_cloud.services.eventbridge.bus_policy import (
     PUT_EVENTS,
     Caller,
@@ -85,12 +87,22 @@ def deliver(rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
     elif service == "states":
         _start_execution(arn, target, target_input(target, event))
     elif service == "logs":
-        rule._send_to_cw_log_group(resource.split(":", 1)[1], target_input(target, event))
+        _write_to_log_group(rule, account or rule.account_id, region or rule.region_name,
+                            resource, target_input(target, event))
     elif service == "events" and not resource_type:
         rule._send_to_events_archive(event["archive-arn"].split("/", 1)[1], event)
     else:
         raise DeliveryFailed("SDK_CLIENT_ERROR", f"target type of {arn} is not emulated",
                              retryable=False)
+
+
+def _write_to_log_group(rule: Any, account: str, region: str, resource: str,
+                        payload: Any) -> None:
+    try:
+        log_targets.write_event(account, region, resource, payload, rule.arn)
+    except log_targets.LogTargetRefused as refusal:
+        raise DeliveryFailed("RESOURCE_NOT_FOUND" if refusal.missing else "NO_PERMISSIONS",
+                             str(refusal), retryable=False) from refusal
 
 
 def _forward_to_bus(rule: Any, target: dict[str, Any], event: dict[str, Any],
