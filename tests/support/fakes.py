@@ -22,7 +22,8 @@ class FakeComprehend:
     """Comprehend in one account: models walking through statuses, and one resource policy.
 
     Models: by ARN, each walking through a list of statuses (the last one sticks);
-    `on_describe` callbacks run, once each, on the next describes.
+    `on_describe` callbacks run, once each, on the next describes; `import_errors` and
+    `describe_errors` are the error codes the next ImportModel and Describe calls raise.
     Resource policy: one, with revisions, checked like Comprehend checks PolicyRevisionId;
     `before_put` runs before each write is checked (a test plays another writer there, or
     raises an error), `policy_describe_errors` are raised by the next policy reads.
@@ -34,6 +35,8 @@ class FakeComprehend:
         self.models: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.on_describe: list[Callable[[], object]] = []
+        self.import_errors: list[str] = []
+        self.describe_errors: list[str] = []
         self.policy: str | None = json.dumps(policy) if policy is not None else None
         self.revision: str | None = "rev-0" if policy is not None else None
         self.writes = 0
@@ -50,6 +53,8 @@ class FakeComprehend:
 
     def import_model(self, **request: Any) -> dict[str, Any]:
         self.calls.append(("import_model", request))
+        if self.import_errors:
+            raise client_error(self.import_errors.pop(0), "ImportModel")
         version = request.get("VersionName")
         arn = (f"arn:aws:comprehend:us-east-1:{self.account}:document-classifier/"
                f"{request['ModelName']}" + (f"/version/{version}" if version else ""))
@@ -59,6 +64,10 @@ class FakeComprehend:
         return {"ModelArn": arn}
 
     def _describe(self, arn: str) -> dict[str, Any]:
+        if self.describe_errors:
+            raise client_error(self.describe_errors.pop(0), "DescribeDocumentClassifier")
+        if arn not in self.models:
+            raise client_error("ResourceNotFoundException", "DescribeDocumentClassifier")
         if self.on_describe:
             self.on_describe.pop(0)()
         model = self.models[arn]
@@ -74,6 +83,11 @@ class FakeComprehend:
     def describe_entity_recognizer(self, EntityRecognizerArn: str) -> dict[str, Any]:
         self.calls.append(("describe_entity_recognizer", {"arn": EntityRecognizerArn}))
         return {"EntityRecognizerProperties": self._describe(EntityRecognizerArn)}
+
+    def delete_document_classifier(self, DocumentClassifierArn: str) -> dict[str, Any]:
+        self.calls.append(("delete_document_classifier", {"arn": DocumentClassifierArn}))
+        self.models.pop(DocumentClassifierArn)
+        return {}
 
     # ------------------------------------------------------------------ the resource policy
     def _write(self, text: str) -> str:

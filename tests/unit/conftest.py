@@ -1,14 +1,19 @@
-"""Unit-test fixtures: an in-process DynamoDB (moto) holding the import ledger, and a clock."""
+"""Unit-test fixtures: an in-process DynamoDB (moto) holding the import ledger, a clock, and
+the import job's ports (fake Comprehend, that ledger, recorded reports)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from model_copy.importing import Ports
 from model_copy.ledger import Ledger
 from moto import mock_aws
+
+from tests.support.fakes import FakeComprehend
+from tests.support.import_job import Recorder
 
 REGION = "us-east-1"
 
@@ -62,3 +67,18 @@ def ledger_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 @pytest.fixture
 def ledger(ledger_table: Any, clock: Clock) -> Ledger:
     return Ledger(ledger_table, clock=clock)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def make_ports(ledger: Ledger, recorder: Recorder,
+               clock: Clock) -> Callable[..., Ports]:
+    def make(comprehend: FakeComprehend, remaining_s: float = 900.0) -> Ports:
+        return Ports(comprehend=comprehend, ledger=ledger, report=recorder.report,
+                     hand_over=recorder.hand_over, clock=clock, sleep=clock.sleep,
+                     remaining_s=lambda: remaining_s)
+    return make
