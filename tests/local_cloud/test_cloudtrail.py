@@ -17,11 +17,10 @@ import pytest
 
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, TARGET_ACCOUNT
 from local_cloud.services.cloudtrail.setup import start_trail
-from tests.local_cloud.comprehend_support import (
+from tests.support.comprehend import (
     NO_RETRIES,
     TARGET_ROLE,
     create_classifier,
-    fast_lifecycle,
     new_name,
     raised_error,
     shared_model,
@@ -33,10 +32,7 @@ CLOUDTRAIL = {"source": ["aws.comprehend"], "detail-type": ["AWS API Call via Cl
 OTHER_REGION = "eu-west-1"
 
 
-@pytest.fixture(autouse=True)
-def fast_models(local_cloud) -> Iterator[None]:
-    with fast_lifecycle(local_cloud):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_models")
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 
 import pytest
 from botocore.config import Config
 
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LOCAL_ROLE
-from tests.local_cloud.comprehend_support import (
+from tests.support.comprehend import (
     FAST,
     NO_RETRIES,
     ROLE,
@@ -26,7 +25,6 @@ from tests.local_cloud.comprehend_support import (
     create_recognizer,
     describe,
     error_code,
-    fast_lifecycle,
     import_policy,
     new_name,
     raised_error,
@@ -35,11 +33,7 @@ from tests.local_cloud.comprehend_support import (
     wait_trained,
 )
 
-
-@pytest.fixture(autouse=True)
-def fast_models(local_cloud) -> Iterator[None]:
-    with fast_lifecycle(local_cloud):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_models")
 
 
 # --- ARNs, validation, lookups -----------------------------------------------------------------

@@ -4,15 +4,12 @@ cloud rather than only with fakes (issue 14 item 11)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloudError
-from tests.local_cloud.comprehend_support import (
+from tests.support.comprehend import (
     NO_RETRIES,
-    fast_lifecycle,
     new_name,
     raised_error,
     shared_model,
@@ -35,10 +32,7 @@ DOCUMENTED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_models(local_cloud) -> Iterator[None]:
-    with fast_lifecycle(local_cloud):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_models")
 
 
 @pytest.mark.parametrize("code", sorted(DOCUMENTED))

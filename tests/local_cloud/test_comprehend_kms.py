@@ -13,17 +13,15 @@ describes sharing and importing them ("Sharing a custom model with another AWS a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from tests.local_cloud.comprehend_support import (
+from tests.support.comprehend import (
     create_classifier,
     describe,
-    fast_lifecycle,
     import_policy,
     new_name,
     raised_error,
@@ -34,10 +32,7 @@ KMS_ACTIONS = ("kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey")
 COMPREHEND = "comprehend.amazonaws.com"
 
 
-@pytest.fixture(autouse=True)
-def fast_models(local_cloud) -> Iterator[None]:
-    with fast_lifecycle(local_cloud):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_models")
 
 
 def _key(session: boto3.Session, policy: dict[str, Any] | None = None) -> str:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from tests.local_cloud.comprehend_support import (
+from tests.support.comprehend import (
     create_classifier,
     error_code,
-    fast_lifecycle,
     import_policy,
     new_name,
     raised_error,
@@ -27,10 +25,7 @@ NOT_FOUND = "RESOURCE_NOT_FOUND: Could not find specified resource."
 CONTROL_CHARACTERS = ["\n", "\r", "\t", "\x00", "\x0b", "\x1f", "\x7f"]
 
 
-@pytest.fixture(autouse=True)
-def fast_models(local_cloud) -> Iterator[None]:
-    with fast_lifecycle(local_cloud):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_models")
 
 
 def _missing_arn() -> str:

@@ -1,5 +1,5 @@
-"""Helpers shared by the local Comprehend tests: create, describe and wait for models, catch
-client errors, write model policies, and fast lifecycle settings for every test."""
+"""Comprehend models on a local cloud, for tests: create, describe, wait for a status, share;
+catch client errors; fast lifecycle settings for a block."""
 
 from __future__ import annotations
 
