@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from model_copy.contract import TRAINED_STATUSES
+
 from bench import cold_start, packaging, polling
 from bench.copies import Copier, CopyBroken, by_service
 from bench.report import (
@@ -151,7 +153,7 @@ def fan_out_to_accounts(cloud: LocalCloud) -> dict[str, Any]:
     execution = copier.start(source_arn, targets=FLEET_TARGETS)
     [finished] = copier.wait([execution], FLEET_TIMEOUT_S)
     results = (finished.output or {}).get("results", [])
-    trained = sum(1 for result in results if result.get("status") == "TRAINED")
+    trained = sum(1 for result in results if result.get("status") in TRAINED_STATUSES)
     return {"accounts": len(FLEET_TARGETS), "trained": trained, "status": finished.status,
             "error": finished.error, "max_concurrent_targets": FLEET_CONCURRENCY,
             "wall_s": finished.seconds if finished.stopped else None}

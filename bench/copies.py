@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3
+from model_copy.contract import TRAINED_STATUSES
 
 from local_cloud.cloudformation.pipeline import Pipeline
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
@@ -65,7 +66,7 @@ class Copier:
             InputDataConfig=TRAINING_DATA)["DocumentClassifierArn"]) for index in range(count)]
         deadline = time.monotonic() + timeout_s
         for arn in arns:
-            while self.describe(arn)["Status"] != "TRAINED":
+            while self.describe(arn)["Status"] not in TRAINED_STATUSES:
                 if time.monotonic() > deadline:
                     raise CopyBroken(f"source model {arn} never became TRAINED")
                 time.sleep(0.2)

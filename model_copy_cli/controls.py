@@ -15,18 +15,17 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from model_copy.approval import Decision, decide, pending_approvals
 from model_copy.arns import validate_account, validate_name
+from model_copy.contract import TRAINED_STATUSES
 from model_copy.errors import InvalidCopyRequest
 from model_copy.promotion import NothingToRollBack, Promotion, rollback
 
 from local_cloud.core.accounts import PROFILES, REGION
 from model_copy_cli import copy, local, stacks
+from model_copy_cli.asl_names import REQUEST_ERRORS
 from model_copy_cli.errors import CliError, UsageError
 from model_copy_cli.progress import readable_cause
 
 TARGET_STACK = stacks.TARGET_STACK
-# Execution errors that mean "the request is wrong", reported like a usage error.
-REQUEST_ERRORS = frozenset({"InvalidCopyRequest", "SourceModelNotFound",
-                            "SourceModelNotTrained", "TrainingWaitExpired"})
 
 
 def run_dry_run(pipe: copy.Pipeline, request: copy.CopyRequest,
@@ -60,7 +59,7 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
                 if target.get("approvalRequired") else "; no approval required")
         lines.append(f"  {target['account']}: would import as {target['targetModelName']}"
                      f"{version}, shared with {target['principal']}{gate}")
-    if plan["modelStatus"] not in ("TRAINED", "TRAINED_WITH_WARNING"):
+    if plan["modelStatus"] not in TRAINED_STATUSES:
         lines.append("  the copy would first wait for training to end")
     return lines + _key_lines(plan.get("kms") or {})
 

@@ -12,13 +12,13 @@ import time
 from typing import Any
 
 import boto3
+from model_copy.contract import TRAINED_STATUSES
 
 from local_cloud.core import launcher
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli import copy, local
 from model_copy_cli.errors import CliError
 from model_copy_cli.follow import follow
-from model_copy_cli.progress import TRAINED_STATUSES
 
 DEMO_MODEL = "demo-classifier"
 DEMO_VERSION = "v1"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 from model_copy.arns import validate_name
+from model_copy.contract import TRAINED_STATUSES
 from model_copy.errors import InvalidCopyRequest
 
 from local_cloud.cloudformation.intrinsics import TemplateError
@@ -25,7 +26,6 @@ from model_copy_cli import controls, copy, doctor, local, preflight, report
 from model_copy_cli.demo import run_demo, train_local_classifier
 from model_copy_cli.errors import USAGE, CliError, UsageError
 from model_copy_cli.follow import follow
-from model_copy_cli.progress import TRAINED_STATUSES
 
 INTERRUPTED = 130  # as shells report a SIGINT
 

@@ -2,7 +2,8 @@
 
 Pure: no AWS calls. `reduce_history(events)` folds the events that
 `stepfunctions:GetExecutionHistory` returns (dicts, as boto3 gives them) into a
-`CopyProgress`; the state names are those of statemachine/copy_model.asl.json.
+`CopyProgress`; the state and error names are those of statemachine/copy_model.asl.json, read from
+`asl_names`.
 
 Inside the Map state the iterations of several targets interleave, so an event is
 attributed to a target by following `previousEventId` back to the state entry whose
@@ -17,7 +18,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from model_copy.approval import REJECTED_ERROR
+from model_copy.contract import TRAINED_STATUSES
+
+from model_copy_cli.asl_names import TARGET_ENDS, Error, State
 
 
 class Stage(StrEnum):
@@ -35,12 +38,6 @@ class Stage(StrEnum):
 TERMINAL_STAGES = frozenset({Stage.TRAINED, Stage.FAILED})
 TERMINAL_EXECUTION = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
                       "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
-TRAINED_STATUSES = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
-# What each terminal state of a Map iteration means for its target.
-_TARGET_ENDS = frozenset({"TargetSucceeded", "TargetFailed", "TargetDidNotAnswer",
-                          "TargetRejected", "ApprovalTimedOut", "TargetImportFailed",
-                          "AnswerMismatch", "ShareNotDelivered"})
-_DESCRIBE_STATES = frozenset({"DescribeDocumentClassifier", "DescribeEntityRecognizer"})
 
 
 @dataclass
@@ -119,10 +116,10 @@ class CopyProgress:
 
 def describe_failure(error: str | None, cause: str | None) -> str:
     """A failure as one line a user can act on."""
-    if error == "SourceModelNotTrained" and cause and " is " in cause:
+    if error == Error.SOURCE_MODEL_NOT_TRAINED and cause and " is " in cause:
         # "<arn> is IN_ERROR: <message>" -> "model is IN_ERROR: <message>"
         return "model is " + cause.split(" is ", 1)[1]
-    if error == "SourceModelNotFound":
+    if error == Error.SOURCE_MODEL_NOT_FOUND:
         return f"the source model does not exist: {cause or 'check the ARN and its version'}"
     decision = rejection(error, cause)
     if decision is not None:
@@ -145,7 +142,7 @@ def readable_cause(cause: str | None) -> str | None:
 
 def rejection(error: str | None, cause: str | None) -> dict[str, Any] | None:
     """The decision of a rejected approval: the ASL keeps it, as JSON, as the cause."""
-    if error != REJECTED_ERROR:
+    if error != Error.MODEL_COPY_REJECTED:
         return None
     decision = _json(cause)
     return decision if isinstance(decision, dict) else None
@@ -232,7 +229,7 @@ class _Reducer:
     def apply_to_all(self, kind: str, at: datetime | None, entered: dict[str, Any],
                      exited: dict[str, Any], event: dict[str, Any]) -> None:
         name = exited.get("name") or entered.get("name")
-        if kind == "TaskStateExited" and name == "PrepareCopy":
+        if kind == "TaskStateExited" and name == State.PREPARE_COPY:
             plan = (_json(exited.get("output")) or {}).get("plan") or {}
             # The plan is authoritative: it resolved defaults and tag-based targets.
             for item in plan.get("targets") or []:
@@ -246,7 +243,7 @@ class _Reducer:
             self.p.model_status = properties.get("Status") or self.p.model_status
             if self.p.model_status not in TRAINED_STATUSES:
                 self.move_all(Stage.WAITING_FOR_TRAINING, at, model_status=self.p.model_status)
-        elif kind == "WaitStateEntered" and name == "WaitForTraining":
+        elif kind == "WaitStateEntered" and name == State.WAIT_FOR_TRAINING:
             self.move_all(Stage.WAITING_FOR_TRAINING, at, model_status=self.p.model_status)
 
     @staticmethod
@@ -258,13 +255,13 @@ class _Reducer:
                         entered: dict[str, Any], exited: dict[str, Any],
                         event: dict[str, Any]) -> None:
         name = entered.get("name") or exited.get("name")
-        if kind.endswith("StateEntered") and name == "AwaitApproval":
+        if kind.endswith("StateEntered") and name == State.AWAIT_APPROVAL:
             self.move(target, Stage.AWAITING_APPROVAL, at)
-        elif kind.endswith("StateExited") and name == "AwaitApproval":
+        elif kind.endswith("StateExited") and name == State.AWAIT_APPROVAL:
             target.approval = (_json(exited.get("output")) or {}).get("approval")
-        elif kind.endswith("StateEntered") and name == "ShareWithTarget":
+        elif kind.endswith("StateEntered") and name == State.SHARE_WITH_TARGET:
             self.move(target, Stage.SHARING, at)
-        elif kind.endswith("StateEntered") and name == "AnnounceShareAndWait":
+        elif kind.endswith("StateEntered") and name == State.ANNOUNCE_SHARE_AND_WAIT:
             self.move(target, Stage.SHARED, at)
         elif kind == "TaskSubmitted" and target.stage is Stage.SHARED:
             # The target's bus took the event (a refused entry fails the task instead);
@@ -279,7 +276,7 @@ class _Reducer:
                        or event.get("taskTimedOutEventDetails") or {})
             target.error = details.get("error") or target.error
             target.cause = details.get("cause") or target.cause
-        elif kind == "PassStateExited" and exited.get("name") in _TARGET_ENDS:
+        elif kind == "PassStateExited" and exited.get("name") in TARGET_ENDS:
             result = _json(exited.get("output")) or {}
             if isinstance(result.get("approval"), dict) and result["approval"].get(
                     "decision") != "NOT_REQUIRED":
@@ -287,7 +284,7 @@ class _Reducer:
             rejected = rejection(result.get("error"), result.get("cause"))
             if rejected is not None:
                 target.approval = rejected
-            if exited["name"] == "TargetSucceeded":
+            if exited["name"] == State.TARGET_SUCCEEDED:
                 self.move(target, Stage.TRAINED, at, status=result.get("status"),
                           target_model_arn=result.get("targetModelArn"),
                           import_seconds=result.get("importSeconds"))
@@ -304,7 +301,7 @@ class _Reducer:
         self.p.error = details.get("error")
         self.p.cause = details.get("cause")
         if kind == "ExecutionTimedOut":
-            self.p.error = self.p.error or "States.Timeout"
+            self.p.error = self.p.error or Error.TIMEOUT
             self.p.cause = self.p.cause or "the copy execution ran out of time"
         if kind == "ExecutionAborted":
             self.p.error = self.p.error or "Aborted"

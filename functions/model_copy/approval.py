@@ -15,12 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from model_copy.contract import DetailType
 from model_copy.retry import call_with_retries
 
-REJECTED_ERROR = "ModelCopyRejected"
-REQUESTED_DETAIL_TYPE = "Model Copy Approval Requested"
-APPROVED_DETAIL_TYPE = "Model Copy Approved"
-REJECTED_DETAIL_TYPE = "Model Copy Rejected"
 # The fields of an approval request an answer must echo to be taken for this copy.
 ANSWER_KEYS = ("sourceModelArn", "correlationId", "targetAccount")
 
@@ -37,8 +34,8 @@ class Decision:
 def answer(decision: Decision, request: dict[str, Any]) -> dict[str, Any]:
     """The task result: the decision, and the copy it claims to answer."""
     return {**asdict(decision),
-            "detailType": APPROVED_DETAIL_TYPE if decision.decision == "APPROVED"
-            else REJECTED_DETAIL_TYPE,
+            "detailType": DetailType.MODEL_COPY_APPROVED if decision.decision == "APPROVED"
+            else DetailType.MODEL_COPY_REJECTED,
             **{key: request.get(key) for key in ANSWER_KEYS}}
 
 
@@ -67,7 +64,7 @@ def pending_approvals(history_events: list[dict[str, Any]]) -> dict[str, dict[st
         if details and "waitForTaskToken" in str(details.get("resource", "")):
             entries = json.loads(details.get("parameters") or "{}").get("Entries", [])
             for entry in entries:
-                if entry.get("DetailType") != REQUESTED_DETAIL_TYPE:
+                if entry.get("DetailType") != DetailType.MODEL_COPY_APPROVAL_REQUESTED:
                     continue
                 detail = entry.get("Detail")
                 detail = json.loads(detail) if isinstance(detail, str) else detail

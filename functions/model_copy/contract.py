@@ -31,6 +31,8 @@ class DetailType(StrEnum):
 
 
 OUTCOME_DETAIL_TYPES = (DetailType.MODEL_IMPORTED, DetailType.MODEL_IMPORT_FAILED)
+# Comprehend statuses of a model that is ready: a source that may be shared, a copy that is done.
+TRAINED_STATUSES = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 ModelType = Literal["document-classifier", "entity-recognizer"]
 assert set(MODEL_TYPES) == {"document-classifier", "entity-recognizer"}
 
@@ -70,6 +72,21 @@ class ApprovalRecord(_Detail):
     at: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=2048)
     via: str | None = Field(default=None, max_length=512)
+
+
+class ModelCopyApprovalRequested(_Detail):
+    """Detail of `Model Copy Approval Requested`: a copy to one target waits for a decision.
+
+    Put on the source account's bus; an answer echoes `sourceModelArn`, `correlationId` and
+    `targetAccount` (model_copy.approval) and is sent with `taskToken`.
+    """
+
+    sourceModelArn: str
+    targetAccount: str
+    targetModelName: str
+    targetVersionName: str | None = None
+    correlationId: str
+    taskToken: str
 
 
 class ModelVersionShared(_Detail):
@@ -139,12 +156,13 @@ class ImportOutcome(_Detail):
 
     @property
     def succeeded(self) -> bool:
-        return self.status in ("TRAINED", "TRAINED_WITH_WARNING")
+        return self.status in TRAINED_STATUSES
 
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "copy-model-requested": CopyModelRequested,
     "model-version-shared": ModelVersionShared,
+    "model-copy-approval-requested": ModelCopyApprovalRequested,
     "import-outcome": ImportOutcome,
 }
 

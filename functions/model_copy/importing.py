@@ -17,7 +17,13 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from model_copy.arns import ModelArn, parse_model_arn
 from model_copy.config import TargetConfig
-from model_copy.contract import DetailType, ImportOutcome, ImportStatus, ModelVersionShared
+from model_copy.contract import (
+    TRAINED_STATUSES,
+    DetailType,
+    ImportOutcome,
+    ImportStatus,
+    ModelVersionShared,
+)
 from model_copy.errors import ImportFailed, InvalidCopyRequest, UnauthorizedShareEvent
 from model_copy.import_durations import DurationsPort, NothingKnown, import_seconds
 from model_copy.ledger import Claim, Ledger, LedgerEntry
@@ -25,7 +31,6 @@ from model_copy.poll_schedule import PollSchedule, PollSettings
 from model_copy.promotion import CREATED_AT_TAG, order_key
 from model_copy.retry import backoff_delay, call_with_retries, error_code, is_retryable
 
-SUCCESS = frozenset({"TRAINED", "TRAINED_WITH_WARNING"})
 FAILURE = frozenset({"IN_ERROR", "STOPPED"})  # STOP_REQUESTED goes on to STOPPED: keep polling
 # Errors that say "not now" rather than "no": throttling, 5xx and ResourceUnavailable are
 # retried with backoff and jitter up to the import's wait limit, then fail with their cause.
@@ -231,10 +236,10 @@ class ImportJob:
         """A trained copy that still exists in this account answers a new request."""
         outcome = entry.outcome or {}
         arn = outcome.get("targetModelArn")
-        if outcome.get("status") not in SUCCESS or not arn:
+        if outcome.get("status") not in TRAINED_STATUSES or not arn:
             return False
         try:
-            return self.describe(str(arn)).get("Status") in SUCCESS
+            return self.describe(str(arn)).get("Status") in TRAINED_STATUSES
         except ClientError as error:
             if error_code(error) == "ResourceNotFoundException":
                 return False
@@ -268,9 +273,9 @@ class ImportJob:
             else:
                 last_error = None
                 status = str(properties.get("Status"))
-                if status in SUCCESS or status in FAILURE:
+                if status in TRAINED_STATUSES or status in FAILURE:
                     self.seen_at = self.ports.clock()
-                    if status in SUCCESS:
+                    if status in TRAINED_STATUSES:
                         self.took_s = import_seconds(properties, began, self.seen_at)
                     return cast(ImportStatus, status), properties.get("Message")
                 if status == "DELETING":
@@ -335,7 +340,7 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
         ports.hand_over(owner)
         return f"handed over while {target_arn} is still importing"
     status, message = result
-    if status in SUCCESS and target_arn:
+    if status in TRAINED_STATUSES and target_arn:
         # Before the ledger says DONE: if this fails, the retry resumes and promotes again.
         ports.promote(share.targetModelName, target_arn, share.sourceModelCreatedAt)
     final = job.outcome(status, message, target_arn, started_at).model_dump()
@@ -347,7 +352,7 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
 
 
 def _answer(job: ImportJob, outcome: dict[str, Any], waiters: list[dict[str, str]]) -> None:
-    detail_type = (DetailType.MODEL_IMPORTED if outcome.get("status") in SUCCESS
+    detail_type = (DetailType.MODEL_IMPORTED if outcome.get("status") in TRAINED_STATUSES
                    else DetailType.MODEL_IMPORT_FAILED)
     for waiter in waiters:
         answer = ImportOutcome(**{**outcome, "taskToken": waiter.get("taskToken") or None,

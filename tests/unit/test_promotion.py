@@ -11,7 +11,7 @@ from unittest import mock
 import boto3
 import pytest
 import yaml
-from model_copy.approval import REJECTED_ERROR, pending_approval_tokens
+from model_copy.approval import pending_approval_tokens
 from model_copy.promotion import (
     PARAMETER_PREFIX,
     NothingToRollBack,
@@ -111,7 +111,6 @@ def test_pending_approvals_are_the_requests_not_yet_answered():
         {"id": 9, "type": "TaskSucceeded", "previousEventId": 6},
     ]
     assert pending_approval_tokens(history) == {"444444444444": "token-d"}
-    assert REJECTED_ERROR == "ModelCopyRejected"
 
 
 # ------------------------------------------------------------------ version order (issue 14)
