@@ -13,7 +13,10 @@ The engine is here; how each resource type is created and deleted is in `provide
 module per service, sharing `resources` (the context, `Created`, property helpers).
 
 Each stack is recorded in `<state_dir>/stacks/<account>-<stack>.json`; deploying a recorded
-stack again deletes it first, so redeploying is always safe.
+stack again deletes it first, so redeploying is always safe (it keeps its stack id and creation
+time and becomes UPDATE_COMPLETE, as an updated stack does). These records are the one account
+of what is deployed: `model-copy local status` and the local cloud's CloudFormation API
+(`local_cloud.services.cloudformation`) read them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +86,14 @@ class Stack:
     # What the deployment passed (as `sam deploy --parameter-overrides`); the rest of
     # `parameters` are the template's defaults.
     parameter_overrides: dict[str, str] = field(default_factory=dict)
+    # What DescribeStacks tells besides: CREATE_COMPLETE, or UPDATE_COMPLETE once redeployed;
+    # times in ISO 8601 (UTC); the template's Description; per output its Description and
+    # ExportName, where it has them.
+    status: str = "CREATE_COMPLETE"
+    created_at: str = ""
+    updated_at: str = ""
+    description: str = ""
+    output_details: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def deploy(session: boto3.Session, template_path: Path, stack_name: str,
@@ -91,7 +103,9 @@ def deploy(session: boto3.Session, template_path: Path, stack_name: str,
         raise DeployError(f"stack name {stack_name!r} must start with a letter and hold only "
                           "letters, digits and hyphens (at most 128)")
     context = Context(session, stack_name)
-    if _state_file(state_dir, context.account, stack_name).exists():
+    previous = _state_file(state_dir, context.account, stack_name)
+    replaced = _read_stack(previous) if previous.exists() else None
+    if replaced is not None:
         delete(session, stack_name, state_dir)
     template_path = template_path.resolve()
     raw = load_template(template_path)
@@ -103,7 +117,7 @@ def deploy(session: boto3.Session, template_path: Path, stack_name: str,
     texts = {name: parameter_text(value) for name, value in values.items()}
     template = translate_serverless(template, texts, context.region)
     return _create_stack(context, template, values, texts, state_dir,
-                         origin=(str(template_path), dict(parameters)))
+                         origin=(str(template_path), dict(parameters)), replaced=replaced)
 
 
 def describe(session: boto3.Session, stack_name: str, state_dir: Path) -> Stack:
@@ -111,14 +125,23 @@ def describe(session: boto3.Session, stack_name: str, state_dir: Path) -> Stack:
     path = _state_file(state_dir, account, stack_name)
     if not path.exists():
         raise StackNotFoundError(f"stack {stack_name!r} is not deployed in account {account}")
-    record = json.loads(path.read_text())
-    return Stack(**record["stack"])
+    return _read_stack(path)
 
 
 def recorded_stacks(state_dir: Path) -> list[Stack]:
     """Every stack deployed into the local cloud of `state_dir`, by account and name."""
-    return [Stack(**json.loads(path.read_text())["stack"])
-            for path in sorted((state_dir / "stacks").glob("*.json"))]
+    return [_read_stack(path) for path in sorted((state_dir / "stacks").glob("*.json"))]
+
+
+def _read_stack(path: Path) -> Stack:
+    stack = Stack(**json.loads(path.read_text())["stack"])
+    if not stack.created_at:  # recorded before creation times were: the file's time
+        stack.created_at = _iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    return stack
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
 
 
 def delete(session: boto3.Session, stack_name: str, state_dir: Path) -> bool:
@@ -137,11 +160,14 @@ def delete(session: boto3.Session, stack_name: str, state_dir: Path) -> bool:
 
 def _create_stack(context: Context, template: dict[str, Any], values: dict[str, Any],
                   texts: dict[str, str], state_dir: Path,
-                  origin: tuple[str, dict[str, str]] = ("", {})) -> Stack:
+                  origin: tuple[str, dict[str, str]] = ("", {}),
+                  replaced: Stack | None = None) -> Stack:
     resources: dict[str, Any] = template.get("Resources") or {}
     if not resources:
         raise TemplateError("the template has no Resources")
-    stack_id = (f"arn:aws:cloudformation:{context.region}:{context.account}:stack/"
+    now = _iso(datetime.now(UTC))
+    stack_id = (replaced.stack_id if replaced else
+                f"arn:aws:cloudformation:{context.region}:{context.account}:stack/"
                 f"{context.stack_name}/{uuid.uuid4()}")
     evaluator = Evaluator(
         parameters=values,
@@ -159,7 +185,11 @@ def _create_stack(context: Context, template: dict[str, Any], values: dict[str, 
     stack = Stack(name=context.stack_name, account=context.account, region=context.region,
                   stack_id=stack_id, resources={}, outputs={}, parameters=texts,
                   resource_types={name: str(resources[name]["Type"]) for name in active},
-                  template=origin[0], parameter_overrides=origin[1])
+                  template=origin[0], parameter_overrides=origin[1],
+                  status="UPDATE_COMPLETE" if replaced else "CREATE_COMPLETE",
+                  created_at=replaced.created_at if replaced else now,
+                  updated_at=now if replaced else "",
+                  description=str(template.get("Description") or ""))
     path = _state_file(state_dir, context.account, context.stack_name)
     created: list[dict[str, Any]] = []
     try:
@@ -214,10 +244,15 @@ def _resolve_outputs(outputs: Mapping[str, Any], evaluator: Evaluator, stack: St
             continue
         value = evaluator.resolve(output.get("Value"), f"Outputs.{name}.Value")
         stack.outputs[name] = as_text(value)
+        details = stack.output_details[name] = {}
+        if "Description" in output:
+            details["Description"] = as_text(evaluator.resolve(
+                output["Description"], f"Outputs.{name}.Description"))
         if isinstance(output.get("Export"), dict):
             export = as_text(evaluator.resolve(output["Export"].get("Name"),
                                                f"Outputs.{name}.Export.Name"))
             stack.exports[export] = stack.outputs[name]
+            details["ExportName"] = export
 
 
 def _delete_resources(context: Context, created: list[dict[str, Any]]) -> list[str]:

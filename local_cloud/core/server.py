@@ -20,7 +20,7 @@ from pathlib import Path
 from local_cloud.core import control, credentials, operator_roles, persistence, settings
 
 # Each module has install(): patch moto where it falls short of AWS (see README, "The local cloud").
-EXTENSIONS = ("comprehend", "lambda_runtime", "eventbridge", "stepfunctions")
+EXTENSIONS = ("comprehend", "lambda_runtime", "eventbridge", "stepfunctions", "cloudformation")
 
 _shutdown_hooks: list[Callable[[], None]] = []
 log = logging.getLogger("local_cloud")

@@ -147,8 +147,8 @@ def _call_of(environ: dict[str, Any], body: bytes, account: str, service: str,
 
 def _denied_response(call: Call, message: str, environ: dict[str, Any],
                      start_response: Callable[..., Any]) -> list[bytes]:
-    query_protocol = not environ.get("HTTP_X_AMZ_TARGET") and call.service in ("sqs", "sts",
-                                                                                  "iam")
+    query_protocol = not environ.get("HTTP_X_AMZ_TARGET") and call.service in (
+        "sqs", "sts", "iam", "cloudformation")
     if query_protocol:
         body = ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
                 f"<Message>{_xml_escape(message)}</Message></Error>"

@@ -382,6 +382,28 @@ def _metric_data(call: Call) -> list[Check]:
                                  if call.params.get("Namespace") else {}))]
 
 
+def stack_arn(call: Call, name_or_id: str) -> str:
+    """A stack id is the stack's ARN; a name alone is asked for on `stack/NAME/*`, the resource
+    AWS names in CloudFormation's denials."""
+    if name_or_id.startswith("arn:"):
+        return name_or_id
+    return call.arn("cloudformation", f"stack/{name_or_id}/*")
+
+
+@_maps("cloudformation", "DescribeStacks")
+def _describe_stacks(call: Call) -> list[Check]:
+    # Without a name every stack of the account is described: the request is on "*" (the
+    # DescribeStacks API reference's Deny example has NotResource
+    # arn:aws:cloudformation:*:*:stack/*/*, so that it refuses only the nameless call).
+    name = call.params.get("StackName")
+    return [_check(call, stack_arn(call, str(name)) if name else "*")]
+
+
+@_maps("cloudformation", "ListStacks")
+def _list_stacks(call: Call) -> list[Check]:
+    return [_check(call, "*")]  # no resource-level permission
+
+
 @_maps("sts", "GetCallerIdentity")
 def _no_permission(call: Call) -> list[Check]:
     del call  # "No permissions are required to perform this operation" (STS API reference)

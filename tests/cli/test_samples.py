@@ -1,7 +1,9 @@
 """Every sample in events/ that starts something is used as written on the local cloud.
 
 The samples name the classifier support-tickets, version v3, of account 111111111111; the
-test trains it first (the README says so). The event samples of the contract itself
+test trains it first (the README says so). The README's start-execution block ("Without the
+command") runs as written with the AWS CLI, after sourcing the cloud's env as a user does.
+The event samples of the contract itself
 (Model Version Shared / Imported / Import Failed) are used as written by
 tests/unit/test_contract.py.
 """
@@ -9,6 +11,10 @@ tests/unit/test_contract.py.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +26,8 @@ from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.conftest import wait_until
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EVENTS = REPO_ROOT / "events"
 SAMPLE_MODEL = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/"
                 "support-tickets/version/v3")
 
@@ -68,6 +75,32 @@ def test_the_manual_input_sample_as_written_copies(deployed):
     execution = _finished(_sfn().start_execution(
         stateMachineArn=deployed.state_machine_arn, name=f"sample-manual-{time.time_ns()}",
         input=sample("start-execution-manual.json"))["executionArn"])
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    copy = _copy_in_b("support-tickets", "v3-from-111111111111")
+    assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == SAMPLE_MODEL
+
+
+def readme_start_execution_block() -> str:
+    section = (REPO_ROOT / "README.md").read_text().split("Without the command", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the section has a bash block"
+    return block.group(1)
+
+
+@pytest.mark.slow
+def test_the_readme_start_execution_block_runs_as_written(deployed, local_cloud, tmp_path):
+    # The user's shell: an empty HOME, the env file of the cloud, the AWS CLI it puts on PATH.
+    script = f"set -e\nsource {shlex.quote(str(local_cloud.state_dir / 'env'))}\n" + \
+        readme_start_execution_block()
+    env = {"HOME": str(tmp_path), "PATH": "/usr/local/bin:/usr/bin:/bin",
+           "LANG": os.environ.get("LANG", "C.UTF-8")}
+    done = subprocess.run(["bash", "-c", script], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    started = json.loads(done.stdout)["executionArn"]
+    assert started.startswith(deployed.state_machine_arn.replace(":stateMachine:",
+                                                                 ":execution:") + ":")
+    execution = _finished(started)
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     copy = _copy_in_b("support-tickets", "v3-from-111111111111")
     assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == SAMPLE_MODEL
