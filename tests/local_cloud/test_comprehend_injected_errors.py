@@ -8,13 +8,7 @@ import pytest
 
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloudError
-from tests.support.comprehend import (
-    NO_RETRIES,
-    new_name,
-    raised_error,
-    shared_model,
-    wait_trained,
-)
+from tests.support.comprehend import NO_RETRIES, new_name, raised_error, shared_model, wait_trained
 
 # ImportModel's Errors section, plus AccessDeniedException from the Common Errors
 # (aws-facts item 4); InternalServerException is the only HTTP 500.

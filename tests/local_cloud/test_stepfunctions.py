@@ -12,6 +12,8 @@ import boto3
 import pytest
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from tests.conftest import session_for
+from tests.support.iam import service_role
 
 ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/copy-model-state-machine"
 
@@ -20,19 +22,9 @@ ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/copy-model-state-machine"
 def execution_roles(local_cloud) -> None:
     """The state machines' roles: IAM checks their tasks' calls, and these tests are about
     accounts, error names and callbacks, so the roles may do anything in their account."""
-    from tests.conftest import session_for
-
     for profile, name in (("source", ROLE.rsplit("/", 1)[-1]), ("target", "sm")):
-        iam = session_for(local_cloud, profile).client("iam")
-        if any(r["RoleName"] == name for r in iam.list_roles()["Roles"]):
-            continue
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole"}]}))
-        iam.put_role_policy(RoleName=name, PolicyName="everything", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
-                                                    "Resource": "*"}]}))
+        service_role(session_for(local_cloud, profile), name, "states.amazonaws.com", ["*"],
+                     "everything")
 
 
 def _name(prefix: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,16 +16,13 @@ from botocore.exceptions import ClientError
 
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LOCAL_ROLE, LocalCloud
+from tests.support import new_name
 
 ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data-access"
 TARGET_ROLE = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{LOCAL_ROLE}"  # what the target profile assumes
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 FAST = {"submitted_s": 0.05, "training_s": 0.3, "import_s": 0.3, "stopping_s": 0.3,
         "deleting_s": 0.2}
-
-
-def new_name(prefix: str = "m") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def create_classifier(session: boto3.Session, name: str, version: str | None = "v1",
