@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -159,16 +158,14 @@ def check_model_name(model_name: str) -> str:
         raise UsageError(str(problem)) from None
 
 
-def target_bus_name(session: boto3.Session, stack: str = TARGET_STACK,
-                    local_state_dir: Path | None = None) -> str:
+def target_bus_name(session: boto3.Session, stack: str = TARGET_STACK) -> str:
     """The bus of the target stack, from its `EventBusArn` output (`EventBusName` may differ)."""
-    arn = stacks.read(session, stack, local_state_dir).output("EventBusArn", "target")
+    arn = stacks.read(session, stack).output("EventBusArn", "target")
     return arn.split("event-bus/", 1)[-1]  # arn:aws:events:<region>:<account>:event-bus/<name>
 
 
-def roll_back(session: boto3.Session, model_name: str, stack: str = TARGET_STACK,
-              local_state_dir: Path | None = None) -> Promotion:
-    bus = target_bus_name(session, stack, local_state_dir)
+def roll_back(session: boto3.Session, model_name: str, stack: str = TARGET_STACK) -> Promotion:
+    bus = target_bus_name(session, stack)
     try:
         return rollback(session.client("ssm"), session.client("events"), bus,
                         model_name, by=_caller(session))

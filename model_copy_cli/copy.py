@@ -149,7 +149,7 @@ def find_pipeline(cloud_choice: str, profile: str | None, region: str | None,
         # another account is then told so (preflight), not that nothing is deployed.
         source = None
         try:
-            source = stacks.read(new_session("source", REGION), SOURCE_STACK, cloud.state_dir)
+            source = stacks.read(new_session("source", REGION), SOURCE_STACK)
         except stacks.StackMissing:
             if state_machine_arn is None:
                 raise CliError("the local cloud runs but model-copy is not deployed in it: "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -45,7 +44,6 @@ class Side:
 
     session: boto3.Session
     stack_name: str
-    local_state_dir: Path | None = None
     account: str = ""
     stack: stacks.DeployedStack | None = None
     problem: str = ""
@@ -83,7 +81,7 @@ class Doctor:
         name = f"{role} stack"
         try:
             side.account = str(side.session.client("sts").get_caller_identity()["Account"])
-            side.stack = stacks.read(side.session, side.stack_name, side.local_state_dir)
+            side.stack = stacks.read(side.session, side.stack_name)
         except stacks.StackMissing:
             self.checks.append(Check(name, False, f"stack {side.stack_name} not found in "
                                      f"account {side.account} ({side.region})",

@@ -192,9 +192,7 @@ def _rollback(args: argparse.Namespace) -> int:
     controls.check_account(args.account, "--account")
     controls.check_model_name(args.model)
     session = controls.target_session(args.account, args.profile, args.region, args.cloud)
-    cloud = local.running() if args.cloud in ("auto", "local") else None
-    promotion = controls.roll_back(session, args.model, args.target_stack,
-                                   cloud.state_dir if cloud else None)
+    promotion = controls.roll_back(session, args.model, args.target_stack)
     if args.json:
         report.emit_json({"account": args.account, "model": promotion.model_name,
                           "current": promotion.model_arn, "previous": promotion.previous_arn,
@@ -235,15 +233,13 @@ def _doctor(args: argparse.Namespace) -> int:
     cloud = local.running() if args.cloud in ("auto", "local") else None
     if args.cloud == "local" and cloud is None:
         raise CliError("the local cloud is not running: start it with `model-copy local up`")
-    state_dir = None
     if cloud is not None:
         local.use(cloud)
-        state_dir = cloud.state_dir
     region = args.region or (REGION if cloud else None)
     source = doctor.Side(copy.new_session(args.source_profile or ("source" if cloud else None),
-                                          region), args.source_stack, state_dir)
+                                          region), args.source_stack)
     target = doctor.Side(copy.new_session(args.target_profile or ("target" if cloud else None),
-                                          region), args.target_stack, state_dir)
+                                          region), args.target_stack)
     checks = doctor.Doctor(source, target).run()
     failed = [c for c in checks if c.ok is False]
     if args.json:

@@ -1,14 +1,13 @@
 """A deployed model-copy stack as the command needs it: its outputs and parameters.
 
-On AWS they come from CloudFormation (`DescribeStacks`); on the local cloud, whose stacks are
-deployed by `local_cloud.cloudformation.deployer`, from the records it keeps. Either way a
-missing stack is a `StackMissing` whose message says how to deploy it.
+They come from CloudFormation (`DescribeStacks`), on AWS as on the local cloud (whose
+CloudFormation answers the stacks its deployer deployed). A missing stack is a `StackMissing`
+whose message says how to deploy it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,10 +37,8 @@ class DeployedStack:
         return self.outputs[key]
 
 
-def read(session: boto3.Session, stack: str, local_state_dir: Path | None = None) -> DeployedStack:
-    """The stack in the session's account; `local_state_dir` when it runs on the local cloud."""
-    if local_state_dir is not None:
-        return _read_local(session, stack, local_state_dir)
+def read(session: boto3.Session, stack: str) -> DeployedStack:
+    """The stack in the session's account and Region."""
     try:
         described = session.client("cloudformation").describe_stacks(StackName=stack)
     except ClientError as problem:
@@ -60,17 +57,6 @@ def read(session: boto3.Session, stack: str, local_state_dir: Path | None = None
         outputs={o["OutputKey"]: str(o["OutputValue"]) for o in found.get("Outputs") or []},
         parameters={p["ParameterKey"]: str(p.get("ParameterValue", ""))
                     for p in found.get("Parameters") or []})
-
-
-def _read_local(session: boto3.Session, stack: str, state_dir: Path) -> DeployedStack:
-    from local_cloud.cloudformation import deployer
-
-    try:
-        record = deployer.describe(session, stack, state_dir)
-    except deployer.StackNotFoundError:
-        raise _missing(stack, session) from None
-    return DeployedStack(name=stack, outputs={k: str(v) for k, v in record.outputs.items()},
-                         parameters=dict(record.parameters))
 
 
 def _missing(stack: str, session: boto3.Session) -> StackMissing:
