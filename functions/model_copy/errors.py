@@ -13,10 +13,6 @@ class InvalidCopyRequest(ModelCopyError):
     """The input is malformed: nothing was called, nothing was changed."""
 
 
-class ModelNotReady(ModelCopyError):
-    """The source model version cannot be copied in its current status."""
-
-
 class ShareFailed(ModelCopyError):
     """The model version's resource policy could not be updated."""
 

@@ -12,7 +12,4 @@ PROFILES = {
     "outsider": OUTSIDER_ACCOUNT,
 }
 
-# moto answers for this account when a request names none; nothing of ours lives here.
-MOTO_DEFAULT_ACCOUNT = "123456789012"
-
 DEFAULT_PORT = 4566

@@ -22,12 +22,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
-
-boto3 = pytest.importorskip("boto3")
-from botocore.exceptions import ClientError  # noqa: E402
-from model_copy.policy import TargetCopy, statement_id  # noqa: E402
-from model_copy.sharing import (  # noqa: E402
+from botocore.exceptions import ClientError
+from model_copy.policy import TargetCopy, statement_id
+from model_copy.sharing import (
     REVISION_CONFLICT_CODES,
     share_model_version,
     unshare_model_version,

@@ -14,13 +14,6 @@ from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 
 
-def _target_copy(copier: Copier, source_arn: str, name: str, version: str | None) -> dict:
-    arn = source_arn.replace("111111111111", TARGET_ACCOUNT)
-    if version is None:
-        arn = arn.split("/version/")[0]
-    return copier.wait_trained(arn.replace(arn.split("/")[1], name, 1), session=copier.target)
-
-
 def test_manual_start_copies_a_classifier_to_the_target(copier: Copier, local_cloud):
     arn = copier.create_classifier()
     before = local_cloud.control("comprehend", "stats")

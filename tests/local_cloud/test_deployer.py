@@ -241,7 +241,6 @@ def test_logs_resource_policy_opens_a_log_group_to_rules_until_the_stack_goes(
     assert "logtarget-events" not in names
 
 
-@pytest.mark.skipif(not REAL_TEMPLATE.exists(), reason="template.yaml is not written yet")
 def test_real_template_deploys_both_sides(source: boto3.Session, target: boto3.Session,
                                           tmp_path: Path) -> None:
     # Names of their own: other test files may have the pipeline deployed in this cloud.

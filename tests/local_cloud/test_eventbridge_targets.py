@@ -96,14 +96,6 @@ def test_missing_lambda_is_dead_lettered_without_retry(local_cloud, target):
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "RESOURCE_NOT_FOUND"
 
 
-def _runtime_ready() -> bool:
-    from local_cloud.services import lambda_runtime
-
-    return callable(getattr(lambda_runtime, "invoke_async", None))
-
-
-@pytest.mark.skipif(not _runtime_ready(),
-                    reason="local_cloud.services.lambda_runtime has no invoke_async")
 def test_unknown_function_through_the_real_runtime_is_dead_lettered(local_cloud, target):
     name = new_name("real")
     new_bus(target, name)
@@ -162,8 +154,6 @@ def test_wait_idle_reports_pending_deliveries(local_cloud, target):
     assert next(iter(stats.values()))["dropped"] == 1
 
 
-@pytest.mark.skipif(not _runtime_ready(),
-                    reason="local_cloud.services.lambda_runtime has no invoke_async")
 def test_real_function_receives_the_forwarded_event(local_cloud, source, target, forwarding,
                                                     tmp_path):
     import io

@@ -5,21 +5,23 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from unittest import mock
 
 import boto3
 import pytest
-import yaml
 from model_copy.approval import pending_approval_tokens
 from model_copy.promotion import (
     PARAMETER_PREFIX,
     NothingToRollBack,
     current_version,
+    parameter_name,
     promote,
     rollback,
 )
 from moto import mock_aws
+
+from local_cloud.iam.matching import arn_like
+from tests.static_checks import REGION, offline_stack
 
 ARN = "arn:aws:comprehend:us-east-1:222222222222:document-classifier/news/version/{}"
 
@@ -82,16 +84,17 @@ def test_rollback_without_any_promotion_says_so(clients):
         rollback(ssm, events, "model-copy", "news", "ops")
 
 
-def test_the_template_lets_the_import_role_write_exactly_these_parameters():
-    template = Path(__file__).resolve().parents[2] / "template.yaml"
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    text = template.read_text()
-    assert f"parameter{PARAMETER_PREFIX}*" in text
-    assert yaml.load(text, Loader=Loader)["Resources"]["ImportModelRole"]
+def test_the_import_role_reads_and_writes_the_current_version_parameters_only():
+    target = offline_stack("target")
+    role = target.raw["ImportModelFunction"]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [statement for policy in target.resources[role]["Properties"]["Policies"]
+                  for statement in policy["PolicyDocument"]["Statement"]
+                  if any(action.startswith("ssm:") for action in statement["Action"])]
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        (["ssm:GetParameter", "ssm:PutParameter"],
+         f"arn:aws:ssm:{REGION}:{target.account}:parameter{PARAMETER_PREFIX}*")]
+    parameter = f"arn:aws:ssm:{REGION}:{target.account}:parameter{parameter_name('news')}"
+    assert arn_like(parameter, statements[0]["Resource"])
 
 
 def _scheduled(event_id: int, account: str, token: str) -> dict:

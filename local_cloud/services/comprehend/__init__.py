@@ -1,7 +1,7 @@
 """Amazon Comprehend custom models as AWS behaves where model-copy depends on it.
 
-moto 5.2.5 falls short (see LOCAL-CLOUD-FACTS): no ImportModel, classifier ARNs without the
-`/version/` segment, classifiers TRAINING forever, resource policies stored unchecked. `install()`
+moto 5.2.5 falls short: no ImportModel, classifier ARNs without the `/version/` segment,
+classifiers TRAINING forever, resource policies stored unchecked. `install()`
 replaces the custom-model methods of moto's ComprehendBackend and adds ImportModel; every
 Comprehend call also goes through `accounted_call_action` (counting and throttling).
 
