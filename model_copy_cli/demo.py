@@ -1,6 +1,7 @@
-"""`model-copy demo`: a classifier trained in account A and copied to B, on the local cloud.
+"""`model-copy demo` and `model-copy local train`: classifiers trained in the local source account.
 
-Always leaves the local cloud stopped, also on failure or Ctrl-C.
+The demo then copies its classifier to B through the pipeline, and always leaves its local
+cloud stopped, also on failure or Ctrl-C.
 """
 
 from __future__ import annotations

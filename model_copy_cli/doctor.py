@@ -1,8 +1,8 @@
 """`model-copy doctor`: check a deployment of both sides before the first copy.
 
 Each check is one line, pass or fail, and a failure says the fix. It reads only: the two
-stacks' outputs and parameters, B's bus policy, A's routing rules, B's import role, A's
-trails and, when the target encrypts copies, B's key and data-access role.
+stacks' outputs and parameters (Region, account lists, bus names, import role name), B's bus
+policy, A's trails and, when the target encrypts copies, B's key and data-access role.
 """
 
 from __future__ import annotations

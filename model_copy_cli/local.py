@@ -1,4 +1,5 @@
-"""The embedded local cloud for the command: where it lives, start/stop, deploy both sides."""
+"""The embedded local cloud for the command: where it lives, start/stop, deploy both sides,
+and what it runs (`model-copy local status`)."""
 
 from __future__ import annotations
 

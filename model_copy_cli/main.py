@@ -1,4 +1,5 @@
-"""model-copy: copy trained Amazon Comprehend custom models between AWS accounts.
+"""The `model-copy` command line: parse it, hand each subcommand (local, copy, status, history,
+approve, reject, rollback, doctor, demo) to the module that does it, and end with its exit code.
 
 Exit codes: 0 done (every target TRAINED; a dry run's plan is valid; a decision or rollback
 was made; every doctor check passed), 1 the copy (also as `status` shows it), the decision,

@@ -2,8 +2,8 @@
 
 Pure: no AWS calls. `reduce_history(events)` folds the events that
 `stepfunctions:GetExecutionHistory` returns (dicts, as boto3 gives them) into a
-`CopyProgress`; the state and error names are those of statemachine/copy_model.asl.json, read from
-`asl_names`.
+`CopyProgress`. The state and error names are those of statemachine/copy_model.asl.json,
+read from `asl_names`.
 
 Inside the Map state the iterations of several targets interleave, so an event is
 attributed to a target by following `previousEventId` back to the state entry whose
