@@ -1,11 +1,6 @@
 """The `model-copy` command line: parse it, hand each subcommand (local, copy, status, history,
-approve, reject, rollback, doctor, demo) to the module that does it, and end with its exit code.
-
-Exit codes: 0 done (every target TRAINED; a dry run's plan is valid; a decision or rollback
-was made; every doctor check passed), 1 the copy (also as `status` shows it), the decision,
-the rollback, a doctor check or the local cloud failed, 2 the command line or the request is
-wrong: checked before anything starts, nothing was started or changed, 130 interrupted.
-With --json, stdout holds one JSON document in every case (errors: {"error", "exitCode"}).
+approve, reject, rollback, doctor, demo) to the module that does it, and end with its exit code
+(EXIT_CODES, which `--help` shows).
 """
 
 from __future__ import annotations
@@ -29,6 +24,13 @@ from model_copy_cli.errors import USAGE, CliError, UsageError
 from model_copy_cli.follow import follow
 
 INTERRUPTED = 130  # as shells report a SIGINT
+DESCRIPTION = "model-copy: copy trained Amazon Comprehend custom models between AWS accounts."
+EXIT_CODES = """\
+Exit codes: 0 done (every target TRAINED; a dry run's plan is valid; a decision or rollback
+was made; every doctor check passed), 1 the copy (also as `status` shows it), the decision,
+the rollback, a doctor check or the local cloud failed, 2 the command line or the request is
+wrong: checked before anything starts, nothing was started or changed, 130 interrupted.
+With --json, stdout holds one JSON document in every case (errors: {"error", "exitCode"})."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="auto: the local cloud when it runs, else AWS (default)")
 
     parser = argparse.ArgumentParser(
-        prog="model-copy", description=__doc__.splitlines()[0],
-        epilog="\n".join(__doc__.splitlines()[2:]),
+        prog="model-copy", description=DESCRIPTION, epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -221,6 +221,15 @@ def test_invalid_copy_arguments_exit_2_with_one_line(no_aws, capsys, argv, messa
     assert captured.err.startswith("model-copy: error: ")
 
 
+def test_help_says_what_the_command_does_and_what_its_exit_codes_mean(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]
+    assert description == ("model-copy: copy trained Amazon Comprehend custom models between "
+                           "AWS accounts.")
+    assert "Exit codes: 0 done" in out and "130 interrupted" in out
+
+
 def test_missing_target_is_a_usage_error(no_aws, capsys):
     assert main(["copy", ARN]) == 2
     assert "--to" in capsys.readouterr().err
