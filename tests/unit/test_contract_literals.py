@@ -3,6 +3,7 @@
 - a detail-type or event source written outside contract.py is not one contract.py defines
   (template.yaml, the ASL, functions, the command, bench);
 - an event the ASL puts has a detail key its contract.py model lacks, or lacks a required one;
+- the ASL reads a key of an approval or import answer that the answer does not carry;
 - a state or error name the command reads (model_copy_cli/asl_names.py) is not in the ASL, or
   code writes such a name out instead of reading it from there;
 - the trained statuses are written out anywhere but contract.py, or the ASL's Choice shares a
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
 
+from model_copy.approval import Decision, answer
 from model_copy.contract import (
     EVENT_SOURCE,
     TRAINED_STATUSES,
@@ -182,6 +184,26 @@ def test_a_detail_key_the_model_lacks_or_a_required_one_missing_names_the_state(
     assert _detail_drift(asl) == [
         "Announce: detail key 'modelKind' is not a field of ModelVersionShared",
         "Announce: ModelVersionShared requires 'modelType', which the Detail lacks"]
+
+
+def _answer_keys_read(asl_text: str, answer: str) -> set[str]:
+    """The keys of a task's answer (`$.approval`, `$.outcome`) the ASL reads."""
+    return set(re.findall(rf"\$\.{answer}\.([A-Za-z]+)", asl_text))
+
+
+def test_the_answers_the_state_machine_reads_carry_the_keys_it_reads() -> None:
+    asl_text = (REPO / ASL_PATH).read_text()
+    decision = answer(Decision("APPROVED", "by", "at"), {})
+    # The outcome relay answers with the outcome's detail, without its token, and its type.
+    outcome = (set(ImportOutcome.model_fields) - {"taskToken"}) | {"detailType"}
+    wrong = [f"{ASL_PATH} reads $.approval.{key}: model_copy.approval.answer does not write it"
+             for key in sorted(_answer_keys_read(asl_text, "approval") - set(decision))]
+    wrong += [f"{ASL_PATH} reads $.outcome.{key}: the outcome relay's answer "
+              "(ImportOutcome) has no such key"
+              for key in sorted(_answer_keys_read(asl_text, "outcome") - outcome)]
+    _none(wrong)
+    assert {"detailType", "sourceModelArn", "correlationId", "targetAccount"} <= (
+        _answer_keys_read(asl_text, "approval") & _answer_keys_read(asl_text, "outcome"))
 
 
 # --- the state and error names the command reads ------------------------------------------------
