@@ -27,8 +27,16 @@ from model_copy.errors import InvalidCopyRequest
 
 from local_cloud.core.accounts import REGION
 from model_copy_cli import local, stacks
+from model_copy_cli.deliveries import OUTPUT as DELIVERY_LOG_OUTPUT
+from model_copy_cli.deliveries import DeliveryLog
 from model_copy_cli.errors import CliError, UsageError
-from model_copy_cli.progress import CopyProgress, reduce_history
+from model_copy_cli.progress import (
+    CopyProgress,
+    Delivery,
+    Stage,
+    observe_deliveries,
+    reduce_history,
+)
 
 SOURCE_STACK = stacks.SOURCE_STACK
 DEPLOY_SOURCE_HINT = "deploy the source side first: sam deploy --config-env source"
@@ -85,6 +93,11 @@ class Pipeline:
 
     def client(self) -> Any:
         return self.session.client("stepfunctions")
+
+    def delivery_log(self) -> DeliveryLog:
+        """Where the targets' `Model Import Started` are kept (none without the stack)."""
+        outputs = self.source_stack.outputs if self.source_stack else {}
+        return DeliveryLog(self.session, outputs.get(DELIVERY_LOG_OUTPUT))
 
     @property
     def region(self) -> str:
@@ -193,9 +206,27 @@ def history_events(client: Any, execution_arn: str) -> list[dict[str, Any]]:
 
 def read_progress(pipe: Pipeline, execution_arn: str) -> CopyProgress:
     try:
-        return reduce_history(history_events(pipe.client(), execution_arn))
+        progress = reduce_history(history_events(pipe.client(), execution_arn))
     except (ClientError, BotoCoreError) as problem:
         raise aws_failure(problem) from None
+    return observe_deliveries(progress, _Deliveries(pipe, execution_arn).found(progress))
+
+
+class _Deliveries:
+    """The copy's deliveries, read from the delivery log at most once (per poll), and only
+    while a target waits in "sent": nothing else can change with them."""
+
+    def __init__(self, pipe: Pipeline, execution_arn: str) -> None:
+        self.pipe = pipe
+        self.name = execution_arn.rsplit(":", 1)[-1]  # the copy's correlationId
+        self.read: list[Delivery] | None = None
+
+    def found(self, progress: CopyProgress) -> list[Delivery]:
+        if not any(t.stage is Stage.SENT for t in progress.targets.values()):
+            return []
+        if self.read is None:
+            self.read = self.pipe.delivery_log().observed(self.name, progress.started_at)
+        return self.read
 
 
 def watch(pipe: Pipeline, execution_arn: str, on_change: Callable[[CopyProgress, str], None],
@@ -203,26 +234,36 @@ def watch(pipe: Pipeline, execution_arn: str, on_change: Callable[[CopyProgress,
     """Follow an execution until it ends; `on_change(progress, account)` per target change.
 
     New history events are folded in one at a time, so a stage that began and ended between
-    two polls is still shown, in order.
+    two polls is still shown, in order. While a target is "sent", the delivery log is read
+    once per poll: its `Model Import Started` there makes it "delivered".
     """
     seen: dict[str, object] = {}
     progress = CopyProgress()
     folded = 0  # the id of the last event folded in
     deadline = None if timeout is None else time.monotonic() + timeout
+
+    def show_changes() -> None:
+        for account, target in progress.targets.items():
+            if seen.get(account) != target.key:
+                seen[account] = target.key
+                on_change(progress, account)
+
     while True:
         try:
             events = history_events(pipe.client(), execution_arn)
         except (ClientError, BotoCoreError) as problem:
             raise aws_failure(problem) from None
+        deliveries = _Deliveries(pipe, execution_arn)
         for event in sorted(events, key=lambda e: int(e.get("id", 0))):
             if int(event.get("id", 0)) <= folded:
                 continue
             folded = int(event.get("id", 0))
             reduce_history([event], progress)
-            for account, target in progress.targets.items():
-                if seen.get(account) != target.key:
-                    seen[account] = target.key
-                    on_change(progress, account)
+            show_changes()
+            observe_deliveries(progress, deliveries.found(progress))
+            show_changes()
+        observe_deliveries(progress, deliveries.found(progress))
+        show_changes()
         if progress.finished:
             return progress
         if deadline is not None and time.monotonic() > deadline:

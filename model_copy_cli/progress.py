@@ -8,11 +8,17 @@ read from `asl_names`.
 Inside the Map state the iterations of several targets interleave, so an event is
 attributed to a target by following `previousEventId` back to the state entry whose
 input names `target.account` (AWS and the local cloud both chain events that way).
+
+A history cannot say that a target has the share: nothing the target does is written in it
+until its outcome (Step Functions records no heartbeat of an event-driven wait). The target's
+`Model Import Started` is kept in the source's delivery log instead; what the caller found
+there comes in as `Delivery` data and moves a target from "sent" to "delivered".
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -33,6 +39,14 @@ class Stage(StrEnum):
     DELIVERED = "delivered"
     TRAINED = "trained"
     FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A target's `Model Import Started` for this copy, as found in the delivery log."""
+
+    account: str
+    at: datetime | None  # when the target reported it
 
 
 TERMINAL_STAGES = frozenset({Stage.TRAINED, Stage.FAILED})
@@ -66,8 +80,8 @@ class TargetProgress:
         if self.stage is Stage.SHARED:
             return "shared; announcing to the target"
         if self.stage is Stage.SENT:
-            return ("sent to the target's bus; waiting for the target to confirm it (if this "
-                    "lasts, look in the target's dead-letter queue and import function logs)")
+            return ("sent to the target's bus; waiting for the target to start the import (if "
+                    "this lasts, see Troubleshooting in the README)")
         if self.stage is Stage.DELIVERED:
             return "delivered; the target is importing"
         if self.stage is Stage.TRAINED:
@@ -267,10 +281,6 @@ class _Reducer:
             # The target's bus took the event (a refused entry fails the task instead);
             # whether the target's import function runs is known only when it answers.
             self.move(target, Stage.SENT, at)
-        elif kind == "TaskHeartbeat":
-            # The target's "Model Import Started", where a history records it as a heartbeat;
-            # otherwise the target stays "sent" until its outcome arrives.
-            self.move(target, Stage.DELIVERED, at)
         elif kind in ("TaskFailed", "TaskTimedOut"):
             details = (event.get("taskFailedEventDetails")
                        or event.get("taskTimedOutEventDetails") or {})
@@ -310,11 +320,22 @@ class _Reducer:
         self.move_all(Stage.FAILED, at, status="FAILED", error=self.p.error, cause=self.p.cause)
 
 
-def reduce_history(events: list[dict[str, Any]],
-                   progress: CopyProgress | None = None) -> CopyProgress:
-    """Fold history events (oldest first) into progress; pass `progress` to continue a fold."""
+def observe_deliveries(progress: CopyProgress, deliveries: Iterable[Delivery]) -> CopyProgress:
+    """A target whose share was sent, and whose `Model Import Started` was found, is delivered.
+    A delivery never moves a target that is not "sent" (not yet sent, or already ended)."""
+    for delivery in deliveries:
+        target = progress.targets.get(delivery.account)
+        if target is not None and target.stage is Stage.SENT:
+            _Reducer.move(target, Stage.DELIVERED, delivery.at or target.since)
+    return progress
+
+
+def reduce_history(events: list[dict[str, Any]], progress: CopyProgress | None = None,
+                   deliveries: Iterable[Delivery] = ()) -> CopyProgress:
+    """Fold history events (oldest first) into progress, then the deliveries found; pass
+    `progress` to continue a fold."""
     progress = progress or CopyProgress()
     reducer = _Reducer(progress)
     for event in sorted(events, key=lambda e: int(e.get("id", 0))):
         reducer.apply(event)
-    return progress
+    return observe_deliveries(progress, deliveries)

@@ -59,7 +59,7 @@ def copy_document(execution_arn: str, progress: CopyProgress) -> dict[str, Any]:
 
 
 def progress_line(progress: CopyProgress, target: TargetProgress) -> str:
-    """`[  12.3s] 222222222222  delivered; waiting for the target to import`"""
+    """`[  12.3s] 222222222222  delivered; the target is importing`"""
     return f"[{progress.elapsed(target.since):7.1f}s] {target.account}  {target.label}"
 
 

@@ -19,7 +19,7 @@ from local_cloud.core import launcher
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli import copy as copy_module
 from model_copy_cli.main import main
-from model_copy_cli.progress import Stage, describe_failure, reduce_history
+from model_copy_cli.progress import Delivery, Stage, describe_failure, reduce_history
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = REPO_ROOT / ".venv" / "bin" / "model-copy"
@@ -95,9 +95,11 @@ def test_interleaved_targets_are_told_apart_by_their_event_chain():
     progress = reduce_history(history.events)
     assert progress.targets[TARGET_ACCOUNT].stage is Stage.SENT
     assert progress.targets[OTHER].stage is Stage.SHARING
-    history.add("TaskHeartbeat", after=history.announced(OTHER, after=second, at=3), at=4)
-    progress = reduce_history(history.events)
+    history.announced(OTHER, after=second, at=3)
+    progress = reduce_history(history.events,
+                              deliveries=[Delivery(OTHER, T0 + timedelta(seconds=4))])
     assert progress.targets[OTHER].stage is Stage.DELIVERED
+    assert progress.targets[TARGET_ACCOUNT].stage is Stage.SENT
     assert progress.targets[OTHER].since == T0 + timedelta(seconds=4)
     assert progress.elapsed(progress.targets[OTHER].since) == 4.0
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
@@ -19,8 +20,8 @@ from local_cloud.cloudformation import pipeline
 from local_cloud.core import launcher
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
-from model_copy_cli.progress import Stage, reduce_history
-from tests.cli.test_cli import ARN, History, _classifier
+from model_copy_cli.progress import Delivery, Stage, reduce_history
+from tests.cli.test_cli import ARN, T0, History, _classifier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = REPO_ROOT / ".venv" / "bin" / "model-copy"
@@ -37,17 +38,36 @@ def test_json_errors_are_one_document_on_stdout(no_aws, capsys):
     assert "Traceback" not in captured.err
 
 
-def test_progress_says_sent_until_the_target_reports_it_has_the_event():
-    history = History().started([TARGET_ACCOUNT])
-    iteration = history.iteration(TARGET_ACCOUNT, at=1.0)
-    submitted = history.announced(TARGET_ACCOUNT, after=iteration, at=1.5)
+def test_progress_says_sent_until_the_delivery_log_holds_the_targets_import_started():
+    history = History().started([TARGET_ACCOUNT, OUTSIDER])
+    for account in (TARGET_ACCOUNT, OUTSIDER):
+        history.announced(account, after=history.iteration(account, at=1.0), at=1.5)
     progress = reduce_history(history.events)
     target = progress.targets[TARGET_ACCOUNT]
     assert target.stage is Stage.SENT
     assert "sent to the target's bus" in target.label and "delivered" not in target.label
-    history.add("TaskHeartbeat", after=submitted, at=2.0)  # the target's Model Import Started
-    target = reduce_history(history.events).targets[TARGET_ACCOUNT]
+    # The target's Model Import Started, as the CLI found it in the source's delivery log.
+    at = T0 + timedelta(seconds=3)
+    progress = reduce_history(history.events, deliveries=[Delivery(TARGET_ACCOUNT, at)])
+    target = progress.targets[TARGET_ACCOUNT]
     assert target.stage is Stage.DELIVERED and target.label.startswith("delivered")
+    assert target.since == at
+    assert progress.targets[OUTSIDER].stage is Stage.SENT  # its own event is not there yet
+
+
+def test_a_delivery_never_moves_a_target_back_or_ahead_of_its_share():
+    history = History().started([TARGET_ACCOUNT, OUTSIDER])
+    done = history.announced(TARGET_ACCOUNT, after=history.iteration(TARGET_ACCOUNT, at=1),
+                             at=1.5)
+    history.ended(done, "TargetSucceeded", {"status": "TRAINED", "targetModelArn": "arn:x"},
+                  at=4)
+    history.iteration(OUTSIDER, at=1)  # still sharing: the share was not sent yet
+    seen = [Delivery(TARGET_ACCOUNT, T0 + timedelta(seconds=3)),
+            Delivery(OUTSIDER, T0 + timedelta(seconds=3)), Delivery("444444444444", None)]
+    progress = reduce_history(history.events, deliveries=seen)
+    assert progress.targets[TARGET_ACCOUNT].stage is Stage.TRAINED
+    assert progress.targets[OUTSIDER].stage is Stage.SHARING
+    assert "444444444444" not in progress.targets
 
 
 def _aws_config(tmp_path: Path, endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:

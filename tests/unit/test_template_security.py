@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 import pytest
+from model_copy.contract import DetailType
 
 from tests.static_checks import SCENARIOS, OfflineStack, _placeholder_arn, offline_stack
 
@@ -58,8 +59,9 @@ COMPREHEND_ACTIONS_BY_FUNCTION = {
 # The state machine only waits for training to end; sharing is the share function's job.
 STATE_MACHINE_COMPREHEND_ACTIONS = {"comprehend:DescribeDocumentClassifier",
                                     "comprehend:DescribeEntityRecognizer"}
-# Target services where a lost event means a lost copy: each needs retries and a DLQ.
-RETRIED_TARGET_SERVICES = ("lambda", "events", "states")
+# Target services where a lost event means a lost copy (or, for the delivery log, a copy
+# that never shows "delivered"): each needs retries and a DLQ.
+RETRIED_TARGET_SERVICES = ("lambda", "events", "states", "logs")
 
 ALL_SCENARIOS = sorted(SCENARIOS)
 
@@ -122,6 +124,8 @@ def all_statements(current: OfflineStack) -> Iterator[Statement]:
                 yield Statement(name, properties["Statement"])
         elif kind == "AWS::Events::EventBus" and "Policy" in properties:
             yield from _statements(properties["Policy"], name)
+        elif kind == "AWS::Logs::ResourcePolicy":  # PolicyDocument is JSON text
+            yield from _statements(properties["PolicyDocument"], name)
 
 
 def bus_policy_statements(current: OfflineStack) -> list[Statement]:
@@ -295,6 +299,27 @@ def test_every_rule_target_that_carries_a_copy_retries_and_has_a_dead_letter_que
         assert target.get("RetryPolicy", {}).get("MaximumEventAgeInSeconds"), where
         assert target.get("DeadLetterConfig", {}).get("Arn") in queues, where
     assert checked, f"Side={scenario}: no rule targets found; the check read nothing"
+
+
+@pytest.mark.parametrize("scenario", ["source", "both"])
+def test_only_eventbridge_may_write_only_to_the_delivery_log(scenario: str) -> None:
+    """The logs resource policy behind "delivered" (template DeliveryLogPolicy): the two
+    principals and two actions the EventBridge User Guide names, on the one group."""
+    current = stack(scenario)
+    [policy] = current.of_type("AWS::Logs::ResourcePolicy")
+    [statement] = [s for s in all_statements(current) if s.owner == policy]
+    group_arn = _placeholder_arn("DeliveryLog", "AWS::Logs::LogGroup", current.account)
+    assert statement.allows and statement.resources == [group_arn]
+    assert sorted(statement.actions) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statement.body["Principal"] == {
+        "Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]}
+    [(rule, target)] = [(r, t) for r, t in _targets(current)
+                        if str(t["Arn"]).split(":")[2] == "logs"]
+    pattern = current.resources[rule]["Properties"]["EventPattern"]
+    assert pattern["detail-type"] == [DetailType.MODEL_IMPORT_STARTED]
+    [raw_target] = current.raw[rule]["Properties"]["Targets"]
+    assert str(raw_target["Arn"]["Fn::Sub"]).endswith(":log-group:${DeliveryLog}")
+    assert target["DeadLetterConfig"]["Arn"] in _queue_arns(current)
 
 
 @pytest.mark.parametrize("scenario", ALL_SCENARIOS)
