@@ -6,20 +6,17 @@ Logs permissions); otherwise the delivery fails and goes to the target's dead-le
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import boto3
 import pytest
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT
+from tests.support import new_name
+from tests.support.eventbridge import new_bus, new_queue, new_rule, received, wait_idle
 
 SOURCE = "model-copy"
 STARTED = "Model Import Started"
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def _group_arn(name: str) -> str:
@@ -49,25 +46,20 @@ def _setup(session: boto3.Session, local_cloud: Any, policies: list[str], *,
            target_arn: str | None = None) -> dict[str, str]:
     """A bus whose rule targets a log group, with a dead-letter queue; returns the names."""
     local_cloud.control("events", "configure", retry_delays_s=[0.01])
-    bus, group = _name("bus"), f"/aws/events/{_name('deliveries')}"
+    bus, group = new_name("bus"), f"/aws/events/{new_name('deliveries')}"
     logs = session.client("logs")
     if create_group:
         logs.create_log_group(logGroupName=group)
-    policy_name = _name("policy")
+    policy_name = new_name("policy")
     if policy is not None:
         logs.put_resource_policy(policyName=policy_name, policyDocument=policy)
         policies.append(policy_name)
-    session.client("events").create_event_bus(Name=bus)
-    sqs = session.client("sqs")
-    dlq_url = sqs.create_queue(QueueName=_name("dlq"))["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url,
-                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = _name("rule")
-    session.client("events").put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(
-        {"source": [SOURCE], "detail-type": [STARTED]}))
-    session.client("events").put_targets(Rule=rule, EventBusName=bus, Targets=[{
+    new_bus(session, bus)
+    dlq_url, dlq_arn = new_queue(session, new_name("dlq"))
+    new_rule(session, bus, [{
         "Id": "delivery-log", "Arn": target_arn or _group_arn(group),
-        "RetryPolicy": {"MaximumRetryAttempts": 2}, "DeadLetterConfig": {"Arn": dlq_arn}}])
+        "RetryPolicy": {"MaximumRetryAttempts": 2}, "DeadLetterConfig": {"Arn": dlq_arn}}],
+        pattern={"source": [SOURCE], "detail-type": [STARTED]})
     return {"bus": bus, "group": group, "dlq": dlq_url, "policy": policy_name}
 
 
@@ -86,35 +78,25 @@ def _logged(session: boto3.Session, group: str) -> list[dict[str, Any]]:
     return [json.loads(e["message"]) for e in found]
 
 
-def _dead(session: boto3.Session, dlq: str) -> list[dict[str, Any]]:
-    return session.client("sqs").receive_message(
-        QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
-        WaitTimeSeconds=0).get("Messages", [])
-
-
-def _idle(local_cloud: Any) -> None:
-    assert local_cloud.control("events", "wait_idle", timeout=20)["idle"]
-
-
 def test_an_allowed_log_group_receives_the_whole_event(local_cloud, source, policies):
     names = _setup(source, local_cloud, policies, policy=_policy(
         f"arn:aws:logs:{REGION}:{SOURCE_ACCOUNT}:log-group:/aws/events/*:*"))
     event_id = _put_started(source, names["bus"], "cli-copy-1")
-    _idle(local_cloud)
+    wait_idle(local_cloud)
     [logged] = _logged(source, names["group"])
     assert logged["id"] == event_id and logged["detail-type"] == STARTED
     assert logged["detail"]["correlationId"] == "cli-copy-1"
     assert logged["account"] == SOURCE_ACCOUNT and logged["time"].endswith("Z")
-    assert _dead(source, names["dlq"]) == []
+    assert received(source, names["dlq"]) == []
 
 
 def test_a_group_arn_with_the_stream_wildcard_is_the_same_target(local_cloud, source, policies):
-    group = f"/aws/events/{_name('wild')}"
+    group = f"/aws/events/{new_name('wild')}"
     names = _setup(source, local_cloud, policies, policy=_policy(_group_arn(group) + ":*"),
                    target_arn=_group_arn(group) + ":*", create_group=False)
     source.client("logs").create_log_group(logGroupName=group)
     _put_started(source, names["bus"], "cli-copy-2")
-    _idle(local_cloud)
+    wait_idle(local_cloud)
     assert [e["detail"]["correlationId"] for e in _logged(source, group)] == ["cli-copy-2"]
 
 
@@ -122,9 +104,9 @@ def test_without_a_resource_policy_the_event_is_dead_lettered_not_logged(local_c
                                                                          policies):
     names = _setup(source, local_cloud, policies, policy=None)
     _put_started(source, names["bus"], "cli-copy-3")
-    _idle(local_cloud)
+    wait_idle(local_cloud)
     assert _logged(source, names["group"]) == []
-    [dead] = _dead(source, names["dlq"])
+    [dead] = received(source, names["dlq"])
     attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
     assert attributes["ERROR_CODE"] == "NO_PERMISSIONS"
     assert "events.amazonaws.com" in attributes["ERROR_MESSAGE"]
@@ -140,14 +122,14 @@ def test_a_policy_for_other_groups_or_principals_does_not_admit_eventbridge(loca
                    _policy("*", effect="Deny")):
         names = _setup(source, local_cloud, policies, policy=policy)
         _put_started(source, names["bus"], "cli-copy-4")
-        _idle(local_cloud)
+        wait_idle(local_cloud)
         assert _logged(source, names["group"]) == [], policy
-        assert len(_dead(source, names["dlq"])) == 1, policy
+        assert len(received(source, names["dlq"])) == 1, policy
 
 
 def test_a_missing_log_group_is_dead_lettered(local_cloud, source, policies):
     names = _setup(source, local_cloud, policies, create_group=False, policy=_policy("*"))
     _put_started(source, names["bus"], "cli-copy-5")
-    _idle(local_cloud)
-    [dead] = _dead(source, names["dlq"])
+    wait_idle(local_cloud)
+    [dead] = received(source, names["dlq"])
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "RESOURCE_NOT_FOUND"
