@@ -2,7 +2,8 @@
 
 Each check is one line, pass or fail, and a failure says the fix. It reads only: the two
 stacks' outputs and parameters (Region, account lists, bus names, import role name), B's bus
-policy, A's trails and, when the target encrypts copies, B's key and data-access role.
+policy, A's trails and delivery log and, when the target encrypts copies, B's key and
+data-access role.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from model_copy.config import parse_accounts
 
 from model_copy_cli import stacks
+from model_copy_cli.deliveries import OUTPUT as DELIVERY_LOG_OUTPUT
 from model_copy_cli.errors import CliError
 
 KMS_GUIDE = ("Comprehend Developer Guide, 'Importing a custom model': the DataAccessRoleArn "
@@ -69,7 +71,8 @@ class Doctor:
                             ("A sends to B's bus", self._source_sends_to_target),
                             ("import role name", self._import_role),
                             ("trail for the tag trigger", self._trail),
-                            ("KMS prerequisites", self._kms)):
+                            ("KMS prerequisites", self._kms),
+                            ("delivery log", self._delivery_log)):
             if not ready:
                 self.checks.append(Check(name, None, "needs both stacks"))
                 continue
@@ -223,6 +226,26 @@ class Doctor:
         return Check("KMS prerequisites", True,
                      f"key {key} enabled, role {role.rsplit('/', 1)[-1]} trusts Comprehend "
                      "(A's key policy is checked per model by the dry run)")
+
+
+    def _delivery_log(self) -> Check:
+        """The log group where A keeps each target's Model Import Started: without it (or
+        without leave to read it) progress never says "delivered"."""
+        assert self.source.stack is not None
+        name = "delivery log"
+        group = self.source.stack.outputs.get(DELIVERY_LOG_OUTPUT)
+        if not group:
+            return Check(name, False, f"{self.source.stack.name} has no {DELIVERY_LOG_OUTPUT} "
+                         "output: progress cannot say 'delivered'",
+                         "deploy the source side of this version")
+        logs = self.source.session.client("logs")
+        found = logs.describe_log_groups(logGroupNamePrefix=group).get("logGroups", [])
+        if not any(g.get("logGroupName") == group for g in found):
+            return Check(name, False, f"log group {group} does not exist: A's rule cannot keep "
+                         "the targets' Model Import Started and progress cannot say "
+                         "'delivered'", "deploy the source stack again (it creates the group)")
+        logs.filter_log_events(logGroupName=group, limit=1)  # may this profile read it?
+        return Check(name, True, f"{group} exists and this profile may read it")
 
 
 def _guarded(name: str, check: Callable[[], Check]) -> Check:

@@ -16,7 +16,7 @@ from model_copy_cli.main import main
 
 ALL_CHECKS = ("source stack", "target stack", "same Region", "B lists A as a source",
               "B's bus admits A", "A sends to B's bus", "import role name",
-              "trail for the tag trigger", "KMS prerequisites")
+              "trail for the tag trigger", "KMS prerequisites", "delivery log")
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,21 @@ def test_no_logging_trail_fails_while_the_tag_trigger_is_on(cloud, capsys):
     assert checks["trail for the tag trigger"].startswith(
         f"FAIL no CloudTrail trail logs in {SOURCE_ACCOUNT}")
     assert "start-logging" in checks["trail for the tag trigger"]
+
+
+def test_a_missing_delivery_log_fails_saying_progress_cannot_show_delivered(
+        cloud, deployed, capsys):
+    logs = boto3.Session(profile_name="source", region_name=REGION).client("logs")
+    group = deployed.source.outputs["DeliveryLogGroupName"]
+    logs.delete_log_group(logGroupName=group)
+    try:
+        code, checks = _doctor(capsys)
+    finally:
+        logs.create_log_group(logGroupName=group)
+    assert code == 1
+    line = checks["delivery log"]
+    assert line.startswith(f"FAIL log group {group} does not exist")
+    assert "'delivered'" in line and "deploy the source" in line
 
 
 def test_a_key_whose_data_access_role_is_missing_fails_the_kms_check(cloud, capsys):
