@@ -10,28 +10,35 @@ import importlib.util
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 from bench.report import median
+from local_cloud.cloudformation.function_environment import function_environment
+from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 IMPORT_HANDLER = "import_model.app"
-# What the import handler reads at import time (TargetConfig.from_env, Powertools, boto3
-# clients); the values only need to be well formed, nothing is called.
-HANDLER_ENVIRONMENT = {
-    "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-    "TARGET_ACCOUNT_ID": "222222222222", "ALLOWED_SOURCE_ACCOUNT_IDS": "111111111111",
-    "EVENT_BUS_NAME": "model-copy", "LEDGER_TABLE_NAME": "model-copy-ledger",
-    "POWERTOOLS_SERVICE_NAME": "model-copy", "POWERTOOLS_METRICS_NAMESPACE": "ModelCopy",
-}
+TEMPLATE = FUNCTIONS_DIR.parent / "template.yaml"
 _TIMED_IMPORT = ("import importlib, time; started = time.perf_counter(); "
                  "importlib.import_module({module!r}); print(time.perf_counter() - started)")
 
 
+@cache
+def handler_environment() -> dict[str, str]:
+    """What the import handler reads at init (TargetConfig.from_env, Powertools): the
+    environment template.yaml gives it, and credentials that only need to be well formed
+    (nothing is called)."""
+    env = function_environment(TEMPLATE, "ImportModelFunction",
+                               {"Side": "target", "SourceAccountIds": SOURCE_ACCOUNT},
+                               account=TARGET_ACCOUNT)
+    return {**env, "AWS_DEFAULT_REGION": env["AWS_REGION"], "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench"}
+
+
 def _environment() -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    return {**keep, **HANDLER_ENVIRONMENT, "PYTHONPATH": str(FUNCTIONS_DIR),
+    return {**keep, **handler_environment(), "PYTHONPATH": str(FUNCTIONS_DIR),
             "PYTHONDONTWRITEBYTECODE": "1"}
 
 

@@ -20,6 +20,14 @@ from model_copy_cli.copy import CopyRequest, Pipeline, aws_failure
 from model_copy_cli.errors import UsageError
 
 FAILED_MODEL_STATUSES = frozenset({"IN_ERROR", "STOPPED", "STOP_REQUESTED", "DELETING"})
+# PrepareCopy's settings that shape the execution (waits, timeouts, fan-out, where shares go)
+# but not whether it may start: the checks never read them, so any well-formed value does.
+NOT_CHECKED = {
+    "POLL_FIRST_SECONDS": "1", "POLL_MAX_SECONDS": "1", "TRAINING_WAIT_MAX_SECONDS": "1",
+    "IMPORT_TIMEOUT_SECONDS": "1", "REVOKE_AFTER_IMPORT": "false",
+    "APPROVAL_TIMEOUT_SECONDS": "1", "MAX_CONCURRENT_TARGETS": "0", "EVENT_BUS_NAME": "unread",
+    "PARTITION": "aws",
+}
 
 
 def source_config(pipe: Pipeline, request: CopyRequest) -> SourceConfig:
@@ -27,7 +35,7 @@ def source_config(pipe: Pipeline, request: CopyRequest) -> SourceConfig:
     params = pipe.source_stack.parameters if pipe.source_stack else {}
     region, account = pipe.region, pipe.account
     return SourceConfig.from_env({
-        "AWS_REGION": region, "SOURCE_ACCOUNT_ID": account,
+        **NOT_CHECKED, "AWS_REGION": region, "SOURCE_ACCOUNT_ID": account,
         # Without the stack (--state-machine-arn alone) the targets are the execution's to check.
         "TARGET_ACCOUNT_IDS": params.get("TargetAccountIds", ",".join(request.targets)),
         "DEFAULT_TARGET_ACCOUNT_IDS": params.get("DefaultTargetAccountIds", ""),

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from model_copy.approval import decide
+from model_copy.config import RelayConfig
 from model_copy.contract import OUTCOME_DETAIL_TYPES, DetailType, ImportOutcome
 from model_copy.observability import logger
 from model_copy.retry import call_with_retries, error_code
@@ -48,11 +49,11 @@ def _send(outcome: ImportOutcome, detail_type: str, ports: Ports) -> str:
     return "answered"
 
 
-def relay_decision(event: dict[str, Any], source_account: str,
+def relay_decision(event: dict[str, Any], config: RelayConfig,
                    ports: Ports) -> dict[str, Any]:
     """`Model Copy Approved/Rejected` from an integration of this account answers a gate."""
     detail = event.get("detail") or {}
-    if event.get("account") != source_account or not detail.get("taskToken"):
+    if event.get("account") != config.account or not detail.get("taskToken"):
         logger.warning("decision ignored: not from this account or without a task token",
                        extra={"sender": event.get("account")})
         return {"result": "ignored"}
@@ -72,17 +73,16 @@ def relay_decision(event: dict[str, Any], source_account: str,
     return {"result": decision.decision}
 
 
-def relay(event: dict[str, Any], source_account: str, target_accounts: tuple[str, ...],
-          ports: Ports) -> dict[str, Any]:
+def relay(event: dict[str, Any], config: RelayConfig, ports: Ports) -> dict[str, Any]:
     """Answer the execution that waits on the event's task token, if the event may."""
     if event.get("detail-type") in (DetailType.MODEL_COPY_APPROVED,
                                     DetailType.MODEL_COPY_REJECTED):
-        return relay_decision(event, source_account, ports)
+        return relay_decision(event, config, ports)
     sender = event.get("account")
     outcome = ImportOutcome.model_validate(event.get("detail"))
     logger.append_keys(correlation_id=outcome.correlationId)
     # Only a target may speak for itself: its outcome must come from its own account.
-    if sender not in target_accounts or outcome.targetAccount != sender:
+    if sender not in config.target_accounts or outcome.targetAccount != sender:
         logger.warning("outcome ignored: sender is not the target it names",
                        extra={"sender": sender, "target": outcome.targetAccount})
         return {"result": "ignored"}

@@ -3,19 +3,17 @@ on this account's bus; hands each to model_copy.relaying, which answers the wait
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import boto3
-from model_copy.config import parse_accounts
+from model_copy.config import RelayConfig
 from model_copy.observability import logger
 from model_copy.relaying import Ports, relay
 
-TARGET_ACCOUNTS = parse_accounts(os.environ.get("TARGET_ACCOUNT_IDS", ""))
-SOURCE_ACCOUNT = os.environ.get("SOURCE_ACCOUNT_ID", "")
+CONFIG = RelayConfig.from_env()
 sfn = boto3.client("stepfunctions")
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
-    return relay(event, SOURCE_ACCOUNT, TARGET_ACCOUNTS, Ports(stepfunctions=sfn))
+    return relay(event, CONFIG, Ports(stepfunctions=sfn))

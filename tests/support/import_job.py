@@ -11,17 +11,18 @@ from typing import Any
 from model_copy.config import TargetConfig
 from model_copy.contract import DetailType, ImportOutcome, ModelVersionShared
 
+from tests.template_environment import template_environment
+
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET, THIRD = "111111111111", "222222222222", "333333333333"
 SOURCE_ARN = ("arn:aws:comprehend:us-east-1:111111111111:document-classifier/"
               "support-tickets/version/v3")
 TARGET_ARN = ("arn:aws:comprehend:us-east-1:222222222222:document-classifier/"
               "support-tickets/version/v3-from-111111111111")
-CONFIG = TargetConfig(
-    region="us-east-1", account=TARGET, allowed_source_accounts=(SOURCE, THIRD),
-    bus_name="model-copy", ledger_table="model-copy-ledger", model_kms_key_id=None,
-    data_access_role_arn=None, poll_first_s=1, poll_max_s=4, import_wait_max_s=60,
-    handover_margin_s=5)
+CONFIG = TargetConfig.from_env(template_environment(
+    "ImportModelFunction", account=TARGET, SourceAccountIds=f"{SOURCE},{THIRD}",
+    ImportPollFirstSeconds="1", ImportPollMaxSeconds="4", ImportWaitMaxSeconds="60",
+    ImportHandoverMarginSeconds="5"))
 
 @dataclass
 class Recorder:

@@ -1,5 +1,6 @@
-"""Unit-test fixtures: an in-process DynamoDB (moto) holding the import ledger, a clock, and
-the import job's ports (fake Comprehend, that ledger, recorded reports)."""
+"""Unit-test fixtures: the environment template.yaml gives each function, an in-process
+DynamoDB (moto) holding the import ledger, a clock, and the import job's ports (fake
+Comprehend, that ledger, recorded reports)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from moto import mock_aws
 
 from tests.support.fakes import FakeComprehend
 from tests.support.import_job import Recorder
+from tests.template_environment import template_environment
 
 REGION = "us-east-1"
 
@@ -31,6 +33,13 @@ class Clock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+@pytest.fixture(scope="session")
+def function_env() -> Callable[..., dict[str, str]]:
+    """`function_env("ImportModelFunction", account=..., **parameters)`: the variables
+    template.yaml gives that function, parameters at their Defaults unless given."""
+    return template_environment
 
 
 @pytest.fixture

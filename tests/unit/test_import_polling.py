@@ -4,7 +4,6 @@ whose imports take a set time, the durations kept in moto's DynamoDB)."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,13 @@ from model_copy.importing import ImportJob, Ports, run
 from model_copy.ledger import Ledger
 from model_copy.poll_schedule import PollSettings, todays_times
 
+from tests.template_environment import template_environment
+
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET = "111111111111", "222222222222"
-CONFIG = TargetConfig(
-    region="us-east-1", account=TARGET, allowed_source_accounts=(SOURCE,),
-    bus_name="model-copy", ledger_table="model-copy-ledger", model_kms_key_id=None,
-    data_access_role_arn=None, poll_first_s=1, poll_max_s=2, import_wait_max_s=600,
-    handover_margin_s=5)
+CONFIG = TargetConfig.from_env(template_environment(
+    "ImportModelFunction", account=TARGET, SourceAccountIds=SOURCE, ImportPollFirstSeconds="1",
+    ImportPollMaxSeconds="2", ImportWaitMaxSeconds="600", ImportHandoverMarginSeconds="5"))
 SETTINGS = PollSettings(CONFIG.poll_first_s, CONFIG.poll_max_s, CONFIG.import_wait_max_s)
 
 
@@ -96,7 +95,7 @@ def test_an_import_far_longer_than_its_predecessors_is_still_seen_within_a_cap(
 
 def test_the_lease_outlasts_the_longest_wait_of_any_schedule() -> None:
     """A sparse wait is longer than the cap: a live follower must not lose its lease in it."""
-    defaults = replace(CONFIG, poll_first_s=15, poll_max_s=120)
+    defaults = TargetConfig.from_env(template_environment("ImportModelFunction"))
     job = ImportJob(share=share_of("v1"), source=None, owner="req-1",  # type: ignore[arg-type]
                     config=defaults, ports=None)  # type: ignore[arg-type]
     assert job.lease_s > job.poll_settings.longest_wait_s + defaults.handover_margin_s

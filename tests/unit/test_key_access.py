@@ -130,13 +130,13 @@ def _share(**changes: Any) -> Any:
         "targetVersionName": "v3", "correlationId": "c-1", **changes})
 
 
-def _config(**changes: Any) -> Any:
+def _config(**parameters: str) -> Any:
     from model_copy.config import TargetConfig
 
-    return TargetConfig.from_env({
-        "AWS_REGION": "us-east-1", "TARGET_ACCOUNT_ID": B,
-        "ALLOWED_SOURCE_ACCOUNT_IDS": "111111111111", "EVENT_BUS_NAME": "model-copy",
-        "LEDGER_TABLE_NAME": "ledger", **changes})
+    from tests.template_environment import template_environment
+
+    return TargetConfig.from_env(template_environment(
+        "ImportModelFunction", account=B, SourceAccountIds="111111111111", **parameters))
 
 
 def test_an_encrypted_source_without_a_data_access_role_is_refused_before_any_call() -> None:
@@ -152,6 +152,6 @@ def test_the_prerequisites_hold_with_a_role_or_without_a_key() -> None:
     from model_copy.importing import check_prerequisites
 
     role = f"arn:aws:iam::{B}:role/comprehend-data"
-    check_prerequisites(_share(sourceModelKmsKeyArn=KEY), _config(DATA_ACCESS_ROLE_ARN=role))
+    check_prerequisites(_share(sourceModelKmsKeyArn=KEY), _config(DataAccessRoleArn=role))
     check_prerequisites(_share(), _config())
     assert _share(sourceModelKmsKeyArn=None).sourceModelKmsKeyArn is None

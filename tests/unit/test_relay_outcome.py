@@ -29,11 +29,10 @@ class FakeStepFunctions:
 
 
 @pytest.fixture
-def relay(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("TARGET_ACCOUNT_IDS", TARGET)
-    monkeypatch.setenv("SOURCE_ACCOUNT_ID", SOURCE)
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "model-copy")
+def relay(monkeypatch: pytest.MonkeyPatch, function_env: Any) -> Any:
+    env = function_env("RelayOutcomeFunction", account=SOURCE, TargetAccountIds=TARGET)
+    for key, value in {**env, "AWS_DEFAULT_REGION": env["AWS_REGION"]}.items():
+        monkeypatch.setenv(key, value)
     monkeypatch.syspath_prepend(str(EVENTS.parent / "functions"))  # handlers, as Lambda sees them
     app = importlib.reload(importlib.import_module("relay_outcome.app"))
     fake = FakeStepFunctions()

@@ -15,15 +15,15 @@ from model_copy.config import SourceConfig, poll_intervals
 from model_copy.errors import InvalidCopyRequest
 from model_copy.request import plan_copy
 
+from tests.template_environment import template_environment
+
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET, OTHER = "111111111111", "222222222222", "444444444444"
 ARN = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/support-tickets/version/v3"
-CONFIG = SourceConfig(
-    region="us-east-1", account=SOURCE, target_accounts=(TARGET, OTHER),
-    default_target_accounts=(TARGET,), import_role_name="model-copy-import-us-east-1",
-    share_with_account_root=False, poll_first_s=30, poll_max_s=300,
-    training_wait_max_s=3600, import_timeout_s=21600, revoke_after_import=False,
-    approval_required_accounts=(OTHER,), approval_timeout_s=600)
+CONFIG = SourceConfig.from_env(template_environment(
+    "PrepareCopyFunction", account=SOURCE, TargetAccountIds=f"{TARGET},{OTHER}",
+    DefaultTargetAccountIds=TARGET, ApprovalRequiredAccountIds=OTHER,
+    TrainingWaitMaxSeconds="3600", ApprovalTimeoutSeconds="600"))
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def test_manual_input_gives_one_target_per_account() -> None:
     assert target.account == TARGET
     assert (target.targetModelName, target.targetVersionName) == (
         "support-tickets", "v3-from-111111111111")
-    assert target.principal == f"arn:aws:iam::{TARGET}:role/model-copy-import-us-east-1"
+    assert target.principal == f"arn:aws:iam::{TARGET}:role/{CONFIG.import_role_name}"
 
 
 def test_names_default_to_the_source_names() -> None:

@@ -1,28 +1,27 @@
-"""Every setting a function reads is set by template.yaml, from a parameter users can reach.
+"""Every setting a function reads is set by template.yaml, from what its settings class says.
 
-A setting the code reads but the template never sets silently falls back to its default, and an
-error that names it names something nobody can change (issue 13 item 8).
+A setting the code reads but the template never sets stops the function at init (no default
+in the code stands in for it), and its error names the template parameter behind it: that
+name must be what the template really uses (issue 13 item 8, issue 17).
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
-from pathlib import Path
 
 import pytest
+from model_copy.config import LAMBDA_RUNTIME, RelayConfig, SourceConfig, TargetConfig
 
+from local_cloud.cloudformation.intrinsics import referenced_names
 from tests.static_checks import OfflineStack, offline_stack
 
-CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "functions" / "model_copy" / "config.py"
-# Which function reads which settings class.
-READERS = {"SourceConfig": "PrepareCopyFunction", "TargetConfig": "ImportModelFunction"}
-SET_BY_LAMBDA = {"AWS_REGION"}
-# Read with a default on purpose, not a deployment choice; each with its reason.
-NOT_DEPLOYMENT_SETTINGS = {
-    # Issue 14: how long AccessDenied counts as policy propagation; no parameter yet.
-    "ACCESS_DENIED_RETRY_SECONDS": "propagation window of a share's policy, not user-tuned",
-}
+# Which function reads which settings class, in which scenario it is deployed.
+READERS = [(SourceConfig, "PrepareCopyFunction", "source"),
+           (TargetConfig, "ImportModelFunction", "target"),
+           (RelayConfig, "RelayOutcomeFunction", "source")]
+IDS = [function for _, function, _ in READERS]
+# Globals: Powertools' own settings, read by Powertools.
+POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
 
 
 @cache
@@ -30,27 +29,31 @@ def stack(scenario: str) -> OfflineStack:
     return offline_stack(scenario)
 
 
-def settings_read_by(class_name: str) -> set[str]:
-    source = CONFIG_SOURCE.read_text()
-    body = source.split(f"class {class_name}", 1)[1].split("\nclass ", 1)[0]
-    return set(re.findall(r'_(?:get|seconds)\(env, "([A-Z0-9_]+)"', body))
-
-
 def environment(current: OfflineStack, function_id: str, resolved: bool = True) -> dict:
     spec = (current.resources if resolved else current.raw)[function_id]
     return dict(spec["Properties"].get("Environment", {}).get("Variables", {}))
 
 
-@pytest.mark.parametrize(("class_name", "scenario"), [("SourceConfig", "source"),
-                                                      ("TargetConfig", "target")])
-def test_the_template_sets_every_setting_the_code_reads(class_name: str, scenario: str) -> None:
-    read = settings_read_by(class_name) - SET_BY_LAMBDA - set(NOT_DEPLOYMENT_SETTINGS)
-    assert read, f"no settings found in {class_name}: the scan is broken"
-    missing = read - set(environment(stack(scenario), READERS[class_name]))
-    assert not missing, f"{READERS[class_name]} never gets {sorted(missing)}"
+@pytest.mark.parametrize(("config_class", "function", "scenario"), READERS, ids=IDS)
+def test_the_template_sets_every_setting_from_what_the_code_names(
+        config_class: type, function: str, scenario: str) -> None:
+    raw = environment(stack(scenario), function, resolved=False)
+    for name, setting in config_class.SETTINGS.items():  # type: ignore[attr-defined]
+        if setting.set_from == LAMBDA_RUNTIME:
+            continue
+        assert setting.variable in raw, f"{function} never gets {setting.variable} ({name})"
+        assert setting.set_from in referenced_names(raw[setting.variable]), (
+            f"{setting.variable} is set from {raw[setting.variable]}, not {setting.set_from}")
+
+
+@pytest.mark.parametrize(("config_class", "function", "scenario"), READERS, ids=IDS)
+def test_the_template_sets_nothing_the_code_does_not_read(config_class: type, function: str,
+                                                          scenario: str) -> None:
+    read = {s.variable for s in config_class.SETTINGS.values()}  # type: ignore[attr-defined]
+    unread = set(environment(stack(scenario), function)) - read - POWERTOOLS
+    assert not unread, f"{function} gets {sorted(unread)}, which nothing reads"
 
 
 def test_the_import_wait_comes_from_the_import_wait_max_seconds_parameter() -> None:
     raw = environment(stack("target"), "ImportModelFunction", resolved=False)
     assert raw.get("IMPORT_WAIT_MAX_SECONDS") == {"Ref": "ImportWaitMaxSeconds"}
-
