@@ -26,3 +26,10 @@ def template_environment(function: str, account: str = SOURCE_ACCOUNT,
     every other parameter at its Default."""
     return function_environment(_template(template), function,
                                 {"Side": "both", **parameters}, account=account)
+
+
+def functions(template: Path = TEMPLATE) -> dict[str, str]:
+    """Each function's logical id -> its handler module (`Handler` without the function)."""
+    resources = _template(template).get("Resources") or {}
+    return {name: str(spec["Properties"]["Handler"]).rsplit(".", 1)[0]
+            for name, spec in resources.items() if spec.get("Type") == "AWS::Serverless::Function"}

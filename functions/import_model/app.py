@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from botocore.exceptions import ClientError
+from model_copy.clients import client
 from model_copy.config import TargetConfig
 from model_copy.contract import EVENT_SOURCE, DetailType, ImportOutcome, ModelVersionShared
 from model_copy.errors import ModelCopyError
@@ -26,14 +27,6 @@ from model_copy.promotion import CREATED_AT_TAG, promote
 from model_copy.reporting import put_outcome
 
 CONFIG = TargetConfig.from_env()
-
-
-# Clients are made on first use and kept for the life of the execution environment: a
-# client costs tens of milliseconds to build, and several are needed only on some paths
-# (lambda for a hand-over, ssm for a promotion), so none of them slows the cold start.
-@cache
-def client(service: str) -> Any:
-    return boto3.client(service)
 
 
 @cache

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
+from model_copy.clients import client
 from model_copy.config import RelayConfig
 from model_copy.observability import logger
 from model_copy.relaying import Ports, relay
 
 CONFIG = RelayConfig.from_env()
-sfn = boto3.client("stepfunctions")
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
-    return relay(event, CONFIG, Ports(stepfunctions=sfn))
+    return relay(event, CONFIG, Ports(stepfunctions=client("stepfunctions")))

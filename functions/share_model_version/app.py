@@ -4,23 +4,13 @@ key, check what A's key policy and B's service role need (`check-key-access`).""
 
 from typing import Any
 
-import boto3
 from model_copy.arns import parse_model_arn, validate_account, validate_name
+from model_copy.clients import client
 from model_copy.errors import InvalidCopyRequest
 from model_copy.key_access import read_key_policy, requirements
 from model_copy.observability import logger
 from model_copy.policy import TargetCopy
 from model_copy.sharing import share_model_version, unshare_model_version
-
-comprehend = boto3.client("comprehend")
-_kms: Any = None
-
-
-def kms() -> Any:
-    global _kms
-    if _kms is None:  # only encrypted models need it: not paid on every cold start
-        _kms = boto3.client("kms")
-    return _kms
 
 
 def check_key_access(event: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +19,7 @@ def check_key_access(event: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(key_id, str) or not key_id:
         raise InvalidCopyRequest("check-key-access needs the model's keyId")
     accounts = [validate_account(a, "target account") for a in event.get("accounts") or []]
-    key_arn, key_policy = read_key_policy(kms(), key_id, arn.account)
+    key_arn, key_policy = read_key_policy(client("kms"), key_id, arn.account)
     needed = requirements(str(arn), key_arn, accounts, key_policy)
     logger.info("key access checked", extra={"model": str(arn), "key": key_arn,
                                              "missing": needed["missing"],
@@ -54,10 +44,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                         else validate_name(version, "targetVersionName"))
     action = event.get("action")
     if action == "share":
-        result = share_model_version(comprehend, arn, target, str(event.get("principal")),
+        result = share_model_version(client("comprehend"), arn, target, str(event.get("principal")),
                                      time_left=time_left)
     elif action == "unshare":
-        result = unshare_model_version(comprehend, arn, target, time_left=time_left)
+        result = unshare_model_version(client("comprehend"), arn, target, time_left=time_left)
     else:
         raise InvalidCopyRequest("action must be 'share', 'unshare' or 'check-key-access', "
                                  f"not {action!r}")

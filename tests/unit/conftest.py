@@ -4,7 +4,10 @@ Comprehend, that ledger, recorded reports)."""
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,7 +18,7 @@ from moto import mock_aws
 
 from tests.support.fakes import FakeComprehend
 from tests.support.import_job import Recorder
-from tests.template_environment import template_environment
+from tests.template_environment import functions, template_environment
 
 REGION = "us-east-1"
 
@@ -40,6 +43,30 @@ def function_env() -> Callable[..., dict[str, str]]:
     """`function_env("ImportModelFunction", account=..., **parameters)`: the variables
     template.yaml gives that function, parameters at their Defaults unless given."""
     return template_environment
+
+
+@pytest.fixture
+def fresh_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, dict[str, str]],
+                                                                        Any]]:
+    """`fresh_handler("ImportModelFunction", env)`: that function's handler module imported
+    afresh (its init, as in a new execution environment) with the template's variables of
+    every function replaced by `env`."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "functions"))
+    handlers = functions()
+    every_variable = {key for function in handlers for key in template_environment(function)}
+
+    def init(function: str, env: dict[str, str]) -> Any:
+        for key in every_variable:
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {"AWS_DEFAULT_REGION": env.get("AWS_REGION", "us-east-1"),
+                           **env}.items():
+            monkeypatch.setenv(key, value)
+        sys.modules.pop(handlers[function], None)
+        return importlib.import_module(handlers[function])
+
+    yield init
+    for module in handlers.values():
+        sys.modules.pop(module, None)
 
 
 @pytest.fixture

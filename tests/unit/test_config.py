@@ -4,10 +4,7 @@ function at init, naming the variable and what in the template sets it."""
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,34 +13,11 @@ from model_copy.config import ConfigurationError, RelayConfig, SourceConfig, Tar
 
 from tests.template_environment import TEMPLATE
 
-FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-# Each settings class, the function that reads it and its handler module.
-READERS = [(SourceConfig, "PrepareCopyFunction", "prepare_copy.app"),
-           (TargetConfig, "ImportModelFunction", "import_model.app"),
-           (RelayConfig, "RelayOutcomeFunction", "relay_outcome.app")]
-EVERY_SETTING = [(cls, function, name) for cls, function, _ in READERS
+# Each settings class and the function that reads it.
+READERS = [(SourceConfig, "PrepareCopyFunction"), (TargetConfig, "ImportModelFunction"),
+           (RelayConfig, "RelayOutcomeFunction")]
+EVERY_SETTING = [(cls, function, name) for cls, function in READERS
                  for name in cls.SETTINGS]
-
-
-@pytest.fixture
-def handler_module(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, dict[str, str]],
-                                                                          Any]]:
-    """Import a handler afresh (its init) with exactly the environment given."""
-    monkeypatch.syspath_prepend(str(FUNCTIONS))
-
-    def init(module: str, env: dict[str, str]) -> Any:
-        for key in {key for cls, _, _ in READERS for key in
-                    (setting.variable for setting in cls.SETTINGS.values())}:
-            monkeypatch.delenv(key, raising=False)
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))
-        sys.modules.pop(module, None)
-        return importlib.import_module(module)
-
-    yield init
-    for _, _, module in READERS:
-        sys.modules.pop(module, None)
 
 
 @pytest.mark.parametrize(("config_class", "function", "setting"), EVERY_SETTING,
@@ -59,17 +33,16 @@ def test_a_missing_variable_is_an_error_naming_it(function_env: Any, config_clas
     assert wanted.set_from in str(raised.value)
 
 
-@pytest.mark.parametrize(("_config", "function", "module"), READERS,
-                         ids=[module for _, _, module in READERS])
-def test_a_handler_without_a_variable_fails_at_init(function_env: Any, handler_module: Any,
-                                                    _config: Any, function: str,
-                                                    module: str) -> None:
+@pytest.mark.parametrize(("config_class", "function"), READERS,
+                         ids=[function for _, function in READERS])
+def test_a_handler_without_a_variable_fails_at_init(function_env: Any, fresh_handler: Any,
+                                                    config_class: Any, function: str) -> None:
     env = function_env(function)
-    assert handler_module(module, env).CONFIG is not None
-    missing = next(s for s in _config.SETTINGS.values() if s.variable != "AWS_REGION")
+    assert fresh_handler(function, env).CONFIG == config_class.from_env(env)
+    missing = next(s for s in config_class.SETTINGS.values() if s.variable != "AWS_REGION")
     del env[missing.variable]
     with pytest.raises(ConfigurationError, match=f"{missing.variable}.*{missing.set_from}"):
-        handler_module(module, env)
+        fresh_handler(function, env)
 
 
 @pytest.mark.parametrize(("variable", "value", "problem"), [
@@ -99,7 +72,7 @@ def test_a_malformed_variable_is_an_error_naming_it_and_its_parameter(
 def test_a_default_changed_in_the_template_is_what_the_function_reads(
         tmp_path: Path, function_env: Any, parameter: str, default: str, changed: str,
         function: str, field: str, expected: Any) -> None:
-    config_class = next(cls for cls, f, _ in READERS if f == function)
+    config_class = next(cls for cls, f in READERS if f == function)
     text = TEMPLATE.read_text()
     declared = f"  {parameter}:\n"
     head, rest = text.split(declared, 1)

@@ -108,7 +108,7 @@ def test_the_share_function_checks_key_access(monkeypatch: pytest.MonkeyPatch) -
             assert (KeyId, PolicyName) == (KEY, "default")
             return {"Policy": policy()}
 
-    monkeypatch.setattr(app, "_kms", FakeKms())
+    monkeypatch.setattr(app, "client", {"kms": FakeKms()}.__getitem__)
 
     class Context:
         function_name, memory_limit_in_mb, aws_request_id = "share", 256, "r-1"

@@ -36,7 +36,7 @@ def relay(monkeypatch: pytest.MonkeyPatch, function_env: Any) -> Any:
     monkeypatch.syspath_prepend(str(EVENTS.parent / "functions"))  # handlers, as Lambda sees them
     app = importlib.reload(importlib.import_module("relay_outcome.app"))
     fake = FakeStepFunctions()
-    monkeypatch.setattr(app, "sfn", fake)
+    monkeypatch.setattr(app, "client", {"stepfunctions": fake}.__getitem__)
     app.fake = fake
     return app
 
