@@ -13,13 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from model_copy.contract import DetailType
 from model_copy.retry import call_with_retries
 
 # The fields of an approval request an answer must echo to be taken for this copy.
 ANSWER_KEYS = ("sourceModelArn", "correlationId", "targetAccount")
+
+
+class TaskAnswers(Protocol):
+    """The Step Functions call that answers a waiting task (a boto3 client has it)."""
+
+    def send_task_success(self, *, taskToken: str, output: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ def answer(decision: Decision, request: dict[str, Any]) -> dict[str, Any]:
             **{key: request.get(key) for key in ANSWER_KEYS}}
 
 
-def decide(sfn: Any, task_token: str, approved: bool, by: str,
+def decide(sfn: TaskAnswers, task_token: str, approved: bool, by: str,
            reason: str | None = None, request: dict[str, Any] | None = None,
            via: str | None = None) -> Decision:
     """Answer one approval request; `request` is its detail (what the answer must name)."""

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from botocore.exceptions import ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -98,9 +98,23 @@ def check_prerequisites(share: ModelVersionShared, config: TargetConfig) -> None
             "key policy must allow this account too (README, \"Encrypted models\")")
 
 
+class ImportingComprehend(Protocol):
+    """The Comprehend calls the import job makes (a boto3 client has them)."""
+
+    def import_model(self, **request: Any) -> dict[str, Any]: ...
+
+    def describe_document_classifier(self, *, DocumentClassifierArn: str) -> dict[str, Any]: ...
+
+    def describe_entity_recognizer(self, *, EntityRecognizerArn: str) -> dict[str, Any]: ...
+
+    def delete_document_classifier(self, *, DocumentClassifierArn: str) -> dict[str, Any]: ...
+
+    def delete_entity_recognizer(self, *, EntityRecognizerArn: str) -> dict[str, Any]: ...
+
+
 @dataclass
 class Ports:
-    comprehend: Any
+    comprehend: ImportingComprehend
     ledger: Ledger
     report: Callable[[DetailType, ImportOutcome], None]
     hand_over: Callable[[str], None]  # continue in a new invocation, holding this owner token

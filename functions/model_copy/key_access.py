@@ -19,7 +19,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 DECRYPT_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 GRANT_ACTION = "kms:CreateGrant"
@@ -138,7 +138,15 @@ def requirements(model_arn: str, key_arn: str, accounts: list[str],
             "message": message, "targets": targets}
 
 
-def read_key_policy(kms: Any, key_id: str, source_account: str) -> tuple[str, str | None]:
+class KeyPolicies(Protocol):
+    """The KMS calls that read a key's policy (a boto3 client has them)."""
+
+    def describe_key(self, *, KeyId: str) -> dict[str, Any]: ...
+
+    def get_key_policy(self, *, KeyId: str, PolicyName: str) -> dict[str, Any]: ...
+
+
+def read_key_policy(kms: KeyPolicies, key_id: str, source_account: str) -> tuple[str, str | None]:
     """(key ARN, its key policy); the policy is None when A cannot read it (a key of another
     account, or no kms:GetKeyPolicy): then AWS alone decides at import time."""
     from botocore.exceptions import ClientError

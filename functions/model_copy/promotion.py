@@ -19,13 +19,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from model_copy.arns import validate_name
 from model_copy.contract import EVENT_SOURCE, DetailType
 from model_copy.errors import ModelCopyError
+from model_copy.reporting import EventPuts
 from model_copy.retry import call_with_retries, error_code
 
 PARAMETER_PREFIX = "/model-copy/current/"
@@ -34,6 +35,16 @@ CREATED_AT_TAG = "model-copy:source-created-at"
 
 class NothingToRollBack(ModelCopyError):
     """The model has no earlier promoted version to return to."""
+
+
+class ParameterStore(Protocol):
+    """The SSM Parameter Store calls that keep the current version (a boto3 client has them)."""
+
+    def get_parameter(self, *, Name: str) -> dict[str, Any]: ...
+
+    def get_parameter_history(self, **request: Any) -> dict[str, Any]: ...
+
+    def put_parameter(self, **request: Any) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ def parameter_name(model_name: str) -> str:
     return PARAMETER_PREFIX + validate_name(model_name, "model name")
 
 
-def current_version(ssm: Any, model_name: str) -> str | None:
+def current_version(ssm: ParameterStore, model_name: str) -> str | None:
     try:
         response = call_with_retries(lambda: ssm.get_parameter(Name=parameter_name(model_name)))
     except ClientError as error:
@@ -80,7 +91,7 @@ def current_version(ssm: Any, model_name: str) -> str | None:
     return str(response["Parameter"]["Value"])
 
 
-def _history(ssm: Any, model_name: str) -> list[str]:
+def _history(ssm: ParameterStore, model_name: str) -> list[str]:
     """Promoted ARNs, oldest first."""
     values: list[str] = []
     kwargs: dict[str, Any] = {"Name": parameter_name(model_name)}
@@ -97,7 +108,7 @@ def _history(ssm: Any, model_name: str) -> list[str]:
         kwargs["NextToken"] = page["NextToken"]
 
 
-def _announce(events: Any, bus_name: str, promotion: Promotion) -> None:
+def _announce(events: EventPuts, bus_name: str, promotion: Promotion) -> None:
     detail = {"modelName": promotion.model_name, "modelArn": promotion.model_arn,
               "previousModelArn": promotion.previous_arn, "reason": promotion.reason,
               "by": promotion.by}
@@ -107,7 +118,7 @@ def _announce(events: Any, bus_name: str, promotion: Promotion) -> None:
         "Resources": [promotion.model_arn]}]))
 
 
-def promote(ssm: Any, events: Any, bus_name: str, model_name: str, model_arn: str,
+def promote(ssm: ParameterStore, events: EventPuts, bus_name: str, model_name: str, model_arn: str,
             reason: str, by: str, source_created_at: Any = None,
             created_at_of: Callable[[str], Any] | None = None) -> Promotion:
     """Make `model_arn` current; an import (with its source's creation time and a way to
@@ -127,7 +138,8 @@ def promote(ssm: Any, events: Any, bus_name: str, model_name: str, model_arn: st
     return promotion
 
 
-def rollback(ssm: Any, events: Any, bus_name: str, model_name: str, by: str) -> Promotion:
+def rollback(ssm: ParameterStore, events: EventPuts, bus_name: str, model_name: str,
+             by: str) -> Promotion:
     """Make the version promoted before the current one current again."""
     history = _history(ssm, model_name)
     if not history:

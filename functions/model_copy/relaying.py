@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from model_copy.approval import decide
+from model_copy.approval import TaskAnswers, decide
 from model_copy.config import RelayConfig
 from model_copy.contract import OUTCOME_DETAIL_TYPES, DetailType, ImportOutcome
 from model_copy.observability import logger
@@ -30,7 +30,7 @@ STALE_TOKEN_CODES = frozenset({"TaskTimedOut", "TaskDoesNotExist", "InvalidToken
 
 @dataclass(frozen=True)
 class Ports:
-    stepfunctions: Any
+    stepfunctions: TaskAnswers
 
 
 def _send(outcome: ImportOutcome, detail_type: str, ports: Ports) -> str:

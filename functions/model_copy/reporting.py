@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from model_copy.contract import EVENT_SOURCE, DetailType, ImportOutcome
 from model_copy.retry import backoff_delays, call_with_retries
@@ -15,12 +15,18 @@ RETRYABLE_ENTRY_CODES = frozenset({"InternalFailure", "ThrottlingException"})
 ENTRY_ATTEMPTS = 6
 
 
+class EventPuts(Protocol):
+    """EventBridge's PutEvents (a boto3 client has it)."""
+
+    def put_events(self, *, Entries: list[dict[str, Any]]) -> dict[str, Any]: ...
+
+
 class OutcomeNotDelivered(RuntimeError):
     """EventBridge refused the outcome event; raising lets Lambda retry the invocation
     (the ledger keeps the outcome, so a retried invocation reports it again)."""
 
 
-def put_outcome(events: Any, bus: str, detail_type: DetailType, outcome: ImportOutcome,
+def put_outcome(events: EventPuts, bus: str, detail_type: DetailType, outcome: ImportOutcome,
                 sleep: Callable[[float], None] = time.sleep) -> None:
     """Put one outcome on `bus` (a name or, for another account's bus, its ARN); retried
     with jittered backoff while EventBridge fails the entry with a retryable code."""

@@ -10,7 +10,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -19,6 +19,16 @@ from model_copy.errors import ShareFailed
 from model_copy.retry import call_with_retries, error_code, is_retryable
 
 T = TypeVar("T")
+
+
+class PolicyComprehend(Protocol):
+    """The Comprehend calls on a model version's resource policy (a boto3 client has them)."""
+
+    def describe_resource_policy(self, *, ResourceArn: str) -> dict[str, Any]: ...
+
+    def put_resource_policy(self, **request: Any) -> dict[str, Any]: ...
+
+    def delete_resource_policy(self, **request: Any) -> dict[str, Any]: ...
 
 # Codes a stale PolicyRevisionId may come back as: AWS does not document which one it is
 # (aws-facts.md item 5; most likely InvalidRequestException). The same codes also mean a real
@@ -75,7 +85,8 @@ class _Budget:
         return call_with_retries(call, sleep=sleep)
 
 
-def _read_policy(comprehend: Any, arn: str, budget: _Budget) -> tuple[policy.Policy, str | None]:
+def _read_policy(comprehend: PolicyComprehend, arn: str,
+                 budget: _Budget) -> tuple[policy.Policy, str | None]:
     try:
         response = budget.call(lambda: comprehend.describe_resource_policy(ResourceArn=arn),
                                "reading")
@@ -91,7 +102,7 @@ def _message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", "")) or str(error)
 
 
-def _write(comprehend: Any, arn: str, updated: policy.Policy, revision: str | None,
+def _write(comprehend: PolicyComprehend, arn: str, updated: policy.Policy, revision: str | None,
            budget: _Budget) -> str | None:
     """Write `updated` at `revision`; the new revision id, or None when the policy is gone.
 
@@ -116,7 +127,7 @@ def _write(comprehend: Any, arn: str, updated: policy.Policy, revision: str | No
     return response.get("PolicyRevisionId")
 
 
-def _kept(comprehend: Any, arn: str, merge: Any, budget: _Budget) -> bool:
+def _kept(comprehend: PolicyComprehend, arn: str, merge: Any, budget: _Budget) -> bool:
     """Whether the policy we created still holds our change after CREATE_CHECKS_S."""
     for pause in CREATE_CHECKS_S:
         budget.check("checking", needs=pause)
@@ -127,7 +138,7 @@ def _kept(comprehend: Any, arn: str, merge: Any, budget: _Budget) -> bool:
     return True
 
 
-def _update(comprehend: Any, arn: str, account: str, merge: Any, budget: _Budget,
+def _update(comprehend: PolicyComprehend, arn: str, account: str, merge: Any, budget: _Budget,
             fix: str = "") -> ShareResult:
     last_attempt_s = 0.0  # another attempt starts only if one as long as the last still fits
     for _ in range(MAX_CONFLICT_RETRIES):
@@ -154,7 +165,7 @@ def _update(comprehend: Any, arn: str, account: str, merge: Any, budget: _Budget
                       f"({MAX_CONFLICT_RETRIES} attempts); try again")
 
 
-def share_model_version(comprehend: Any, arn: str, target: policy.TargetCopy,
+def share_model_version(comprehend: PolicyComprehend, arn: str, target: policy.TargetCopy,
                         principal_arn: str, *, time_left: Callable[[], float] | None = None,
                         sleep: Callable[[float], None] = time.sleep) -> ShareResult:
     """Let `principal_arn` import `arn` as `target`, in a statement of that copy's own;
@@ -171,7 +182,7 @@ def share_model_version(comprehend: Any, arn: str, target: policy.TargetCopy,
                    _Budget(arn, time_left, sleep), fix)
 
 
-def unshare_model_version(comprehend: Any, arn: str, target: policy.TargetCopy, *,
+def unshare_model_version(comprehend: PolicyComprehend, arn: str, target: policy.TargetCopy, *,
                           time_left: Callable[[], float] | None = None,
                           sleep: Callable[[float], None] = time.sleep) -> ShareResult:
     """Remove the statement of `target` (after it imported), leaving everything else, also

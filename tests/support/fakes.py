@@ -89,6 +89,11 @@ class FakeComprehend:
         self.models.pop(DocumentClassifierArn)
         return {}
 
+    def delete_entity_recognizer(self, EntityRecognizerArn: str) -> dict[str, Any]:
+        self.calls.append(("delete_entity_recognizer", {"arn": EntityRecognizerArn}))
+        self.models.pop(EntityRecognizerArn)
+        return {}
+
     # ------------------------------------------------------------------ the resource policy
     def _write(self, text: str) -> str:
         self.writes += 1

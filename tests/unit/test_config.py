@@ -14,8 +14,9 @@ from model_copy.config import ConfigurationError, RelayConfig, SourceConfig, Tar
 from tests.template_environment import TEMPLATE
 
 # Each settings class and the function that reads it.
-READERS = [(SourceConfig, "PrepareCopyFunction"), (TargetConfig, "ImportModelFunction"),
-           (RelayConfig, "RelayOutcomeFunction")]
+READERS: list[tuple[Any, str]] = [(SourceConfig, "PrepareCopyFunction"),
+                                  (TargetConfig, "ImportModelFunction"),
+                                  (RelayConfig, "RelayOutcomeFunction")]
 EVERY_SETTING = [(cls, function, name) for cls, function in READERS
                  for name in cls.SETTINGS]
 

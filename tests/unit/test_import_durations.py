@@ -68,7 +68,7 @@ def test_a_concurrent_record_is_not_lost(durations: ImportDurations, ledger_tabl
     """Two imports end at once: the one that loses the conditional write reads and retries."""
     other = ImportDurations(ledger_table, clock=clock)
     real_get = ledger_table.get_item
-    raced = []
+    raced: list[Any] = []
 
     def get_then_race(**kwargs: Any) -> Any:
         result = real_get(**kwargs)

@@ -49,6 +49,15 @@ class TimedComprehend:
             properties.update(Status="TRAINED", EndTime=datetime.fromtimestamp(ends, UTC))
         return {"DocumentClassifierProperties": properties}
 
+    def describe_entity_recognizer(self, EntityRecognizerArn: str) -> dict[str, Any]:
+        raise AssertionError("these imports are document classifiers")
+
+    def delete_document_classifier(self, DocumentClassifierArn: str) -> dict[str, Any]:
+        raise AssertionError(f"unexpected delete of {DocumentClassifierArn}")
+
+    def delete_entity_recognizer(self, EntityRecognizerArn: str) -> dict[str, Any]:
+        raise AssertionError(f"unexpected delete of {EntityRecognizerArn}")
+
 
 def share_of(version: str) -> ModelVersionShared:
     detail = json.loads((EVENTS / "model-version-shared.json").read_text())["detail"]

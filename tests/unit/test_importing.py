@@ -47,9 +47,11 @@ def test_happy_path_imports_once_and_reports_start_and_end(make_ports: Any,
     assert (imported.sourceAccount, imported.targetAccount) == (SOURCE, TARGET)
     assert imported.importStartedAt == started.importStartedAt
     assert imported.importSeconds == 3.0  # slept 1 s then 2 s between three describes
-    assert imported.importEndedAt is not None and imported.importEndedAt > imported.importStartedAt
+    assert imported.importEndedAt is not None and imported.importStartedAt is not None
+    assert imported.importEndedAt > imported.importStartedAt
     entry = ledger.get(copy_key(share))
-    assert entry is not None and entry.status == "DONE" and entry.outcome["status"] == "TRAINED"
+    assert entry is not None and entry.status == "DONE"
+    assert entry.outcome is not None and entry.outcome["status"] == "TRAINED"
 
 
 def test_kms_key_and_data_access_role_are_passed(make_ports: Any) -> None:

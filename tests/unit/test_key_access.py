@@ -130,13 +130,14 @@ def _share(**changes: Any) -> Any:
         "targetVersionName": "v3", "correlationId": "c-1", **changes})
 
 
-def _config(**parameters: str) -> Any:
+def _config(data_access_role_arn: str = "") -> Any:
     from model_copy.config import TargetConfig
 
     from tests.template_environment import template_environment
 
     return TargetConfig.from_env(template_environment(
-        "ImportModelFunction", account=B, SourceAccountIds="111111111111", **parameters))
+        "ImportModelFunction", account=B, SourceAccountIds="111111111111",
+        DataAccessRoleArn=data_access_role_arn))
 
 
 def test_an_encrypted_source_without_a_data_access_role_is_refused_before_any_call() -> None:
@@ -152,6 +153,6 @@ def test_the_prerequisites_hold_with_a_role_or_without_a_key() -> None:
     from model_copy.importing import check_prerequisites
 
     role = f"arn:aws:iam::{B}:role/comprehend-data"
-    check_prerequisites(_share(sourceModelKmsKeyArn=KEY), _config(DataAccessRoleArn=role))
+    check_prerequisites(_share(sourceModelKmsKeyArn=KEY), _config(data_access_role_arn=role))
     check_prerequisites(_share(), _config())
     assert _share(sourceModelKmsKeyArn=None).sourceModelKmsKeyArn is None

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from model_copy.ledger import RECORD_TTL_S, Ledger
+from model_copy.ledger import RECORD_TTL_S, Ledger, LedgerEntry
 
 KEY = "arn:aws:comprehend:us-east-1:111111111111:document-classifier/t/version/v3|t|v3"
 LEASE = 100.0
@@ -41,7 +41,8 @@ def test_duplicate_while_the_lease_is_valid_is_busy_and_waits(ledger: Ledger,
     assert entry is not None and entry.waiters == [FIRST, SECOND] and entry.owner == "req-1"
     # The same delivery again does not add a second copy of its waiter.
     ledger.claim(KEY, "req-3", LEASE, SECOND)
-    assert ledger.get(KEY).waiters == [FIRST, SECOND]
+    entry = ledger.get(KEY)
+    assert entry is not None and entry.waiters == [FIRST, SECOND]
 
 
 def test_same_owner_resumes(ledger: Ledger, clock: Any) -> None:
@@ -53,7 +54,8 @@ def test_same_owner_resumes(ledger: Ledger, clock: Any) -> None:
     assert claim.entry.target_model_arn == TARGET_ARN
     assert claim.entry.import_started_at == "2026-11-03T09:20:00+00:00"
     assert claim.entry.lease_until == int(clock.now + LEASE)
-    assert ledger.get(KEY).waiters == [FIRST]
+    entry = ledger.get(KEY)
+    assert entry is not None and entry.waiters == [FIRST]
 
 
 def test_handover_resumes_under_the_new_owner(ledger: Ledger, ledger_table: Any) -> None:
@@ -145,8 +147,12 @@ def test_an_outcome_that_no_longer_holds_is_restarted_by_the_new_request(
     ledger.finish(KEY, "req-1", {"status": "IN_ERROR", "targetModelArn": TARGET_ARN})
     clock.now += 60
     seen: list[Any] = []
-    claim = ledger.claim(KEY, "req-2", LEASE, SECOND,
-                         still_holds=lambda entry: bool(seen.append(entry.outcome)))
+
+    def look(entry: LedgerEntry) -> bool:
+        seen.append(entry.outcome)
+        return False
+
+    claim = ledger.claim(KEY, "req-2", LEASE, SECOND, still_holds=look)
     assert seen == [{"status": "IN_ERROR", "targetModelArn": TARGET_ARN}]
     assert claim.kind == "restarted" and claim.follows
     item = stored(ledger_table)

@@ -39,11 +39,11 @@ def clients() -> Iterator[tuple[object, object, list[dict]]]:
         sent: list[dict] = []
         original = events.put_events
 
-        def recording_put_events(**kwargs):  # type: ignore[no-untyped-def]
+        def recording_put_events(**kwargs):
             sent.extend(kwargs["Entries"])
             return original(**kwargs)
 
-        events.put_events = recording_put_events  # type: ignore[method-assign]
+        events.put_events = recording_put_events
         yield ssm, events, sent
 
 
@@ -122,7 +122,7 @@ CREATED = {ARN.format("v1"): "2026-11-01T10:00:00+00:00",
            ARN.format("v3"): "2026-11-03T10:00:00+00:00"}
 
 
-def _import(ssm, events, version: str):  # type: ignore[no-untyped-def]
+def _import(ssm, events, version: str):
     arn = ARN.format(version)
     return promote(ssm, events, "model-copy", "news", arn, "imported", "fn",
                    source_created_at=CREATED[arn], created_at_of=CREATED.get)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -37,8 +38,7 @@ def relay(monkeypatch: pytest.MonkeyPatch, function_env: Any) -> Any:
     app = importlib.reload(importlib.import_module("relay_outcome.app"))
     fake = FakeStepFunctions()
     monkeypatch.setattr(app, "client", {"stepfunctions": fake}.__getitem__)
-    app.fake = fake
-    return app
+    return SimpleNamespace(handler=app.handler, fake=fake)
 
 
 class Context:

@@ -318,7 +318,7 @@ def test_a_first_policy_overwritten_by_another_creator_is_merged_again() -> None
     overwritten sees it on its look after creating, and merges again (now conditionally)."""
     comprehend = FakeComprehend()
     other = {**FOREIGN, "Sid": "ModelCopyImportBy444444444444"}
-    overwritten = []
+    overwritten: list[Any] = []
 
     def another_creator(request: dict[str, Any]) -> None:
         del request
