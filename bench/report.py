@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from model_copy.config import poll_intervals
+from model_copy.poll_schedule import poll_intervals
 
 Comparison = Literal["<=", "==", "within", "info"]
 UNAVAILABLE = "unavailable"
@@ -76,7 +76,7 @@ def polls_until_done(duration_s: float, first_s: float, cap_s: float,
     """Describe calls a poll loop makes when the work ends `duration_s` after it starts.
 
     The loop describes at once, then after each interval of the pipeline's own schedule
-    (`model_copy.config.poll_intervals`: doubling from first_s, capped at cap_s); it stops at
+    (`model_copy.poll_schedule.poll_intervals`: doubling from first_s, capped at cap_s); it stops at
     the first describe that happens at or after the end. So: one describe at t=0, plus one per
     interval until the elapsed sum reaches duration_s.
     """

@@ -214,14 +214,3 @@ class RelayConfig(_FromEnvironment):
         "target_accounts": Setting("TARGET_ACCOUNT_IDS", "TargetAccountIds", parse_accounts),
     }
 
-
-def poll_intervals(first: float, cap: float, total: float) -> list[int]:
-    """Growing intervals (doubling up to `cap`) whose sum covers `total` seconds."""
-    intervals: list[int] = []
-    step, waited = first, 0.0
-    while waited < total:
-        seconds = max(1, round(min(step, cap)))
-        intervals.append(seconds)
-        waited += seconds
-        step *= 2
-    return intervals

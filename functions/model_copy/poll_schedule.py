@@ -26,8 +26,6 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from model_copy.config import poll_intervals
-
 # With few or alike samples the window is still at least this far either side of their median:
 # imports of one model vary (service load, model size) more than a handful of samples shows.
 MIN_SPREAD = 0.10
@@ -67,6 +65,18 @@ class ExpectedEnd:
         low = min(min(durations), middle * (1 - MIN_SPREAD)) - first_s
         high = max(max(durations), middle * (1 + MIN_SPREAD)) + first_s
         return cls(max(low, 0.0), high)
+
+
+def poll_intervals(first: float, cap: float, total: float) -> list[int]:
+    """Growing intervals (doubling up to `cap`) whose sum covers `total` seconds."""
+    intervals: list[int] = []
+    step, waited = first, 0.0
+    while waited < total:
+        seconds = max(1, round(min(step, cap)))
+        intervals.append(seconds)
+        waited += seconds
+        step *= 2
+    return intervals
 
 
 def todays_times(settings: PollSettings) -> list[float]:

@@ -12,12 +12,12 @@ from itertools import pairwise
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from model_copy.config import poll_intervals
 from model_copy.poll_schedule import (
     SPARSE_MAX_CAPS,
     ExpectedEnd,
     PollSchedule,
     PollSettings,
+    poll_intervals,
     todays_times,
 )
 
@@ -175,3 +175,18 @@ def test_bounds_hold_whatever_is_known(settings_: PollSettings, known: list[floa
     assert followed.describes <= follow(today(settings_), ends_at, describe_s).describes
     if ends_at + settings_.longest_wait_s + describe_s < settings_.wait_max_s:
         assert followed.seen_at >= ends_at  # seen, not given up on
+
+
+@given(first=st.floats(0.1, 600), cap=st.floats(5, 3600), total=st.floats(1, 86400))
+def test_poll_intervals_grow_are_capped_and_cover_the_wait(first: float, cap: float,
+                                                           total: float) -> None:
+    intervals = poll_intervals(first, cap, total)
+    assert sum(intervals) >= total
+    assert sum(intervals[:-1]) < total  # no interval more than needed
+    assert all(i >= 1 for i in intervals)
+    assert all(i <= max(1, round(cap)) for i in intervals)
+    assert intervals == sorted(intervals)
+
+
+def test_poll_intervals_double_then_stay_at_the_cap() -> None:
+    assert poll_intervals(30, 300, 3600)[:6] == [30, 60, 120, 240, 300, 300]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from model_copy.config import SourceConfig, poll_intervals
+from model_copy.config import SourceConfig
 from model_copy.errors import InvalidCopyRequest
 from model_copy.request import plan_copy
 
@@ -222,21 +222,6 @@ def test_largest_settings_give_a_small_plan() -> None:
     plan = plan_copy(manual(targetAccounts=list(config.target_accounts),
                             targetModelName="m" * 63, targetVersionName="v" * 63), config, "e")
     assert len(json.dumps(plan.as_state()).encode()) < 8 * 1024
-
-
-@given(first=st.floats(0.1, 600), cap=st.floats(5, 3600), total=st.floats(1, 86400))
-def test_poll_intervals_grow_are_capped_and_cover_the_wait(first: float, cap: float,
-                                                           total: float) -> None:
-    intervals = poll_intervals(first, cap, total)
-    assert sum(intervals) >= total
-    assert sum(intervals[:-1]) < total  # no interval more than needed
-    assert all(i >= 1 for i in intervals)
-    assert all(i <= max(1, round(cap)) for i in intervals)
-    assert intervals == sorted(intervals)
-
-
-def test_poll_intervals_double_then_stay_at_the_cap() -> None:
-    assert poll_intervals(30, 300, 3600)[:6] == [30, 60, 120, 240, 300, 300]
 
 
 def test_dry_run_and_approval_flags_are_carried_into_the_plan():
