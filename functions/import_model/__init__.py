@@ -1,0 +1,1 @@
+"""The ImportModel Lambda function (handler: import_model.app.handler)."""

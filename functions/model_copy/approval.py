@@ -1,4 +1,5 @@
-"""Approving or rejecting a copy to one target: answer the execution's approval task.
+"""Approving or rejecting a copy to one target: answer the execution's approval task, and
+find the approval requests still open in an execution's history.
 
 The decision is the task's result, so who decided, when and why stays in the execution
 history (and in the target's result) without a store of our own. Both decisions are

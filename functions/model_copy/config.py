@@ -1,4 +1,5 @@
-"""Settings of each function, read from the environment template.yaml gives it.
+"""Settings of each function, read from the environment template.yaml gives it (and the bus
+ARNs derived from them).
 
 template.yaml is the one place a setting's default lives. Every setting here must be in the
 environment (an empty value is a value: no accounts, no key); a missing or malformed one stops

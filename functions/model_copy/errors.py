@@ -1,7 +1,9 @@
 """Errors that name what is wrong and how to fix it.
 
-Their class names are the `Error` names a Step Functions execution fails with,
-so they are part of the contract with whoever reads an execution's outcome.
+On the source side a function's error is the `Error` name its execution fails with
+(InvalidCopyRequest, ShareFailed), part of the contract with whoever reads an execution's
+outcome; on the target side they become a refused share or a FAILED outcome, with their
+message (UnauthorizedShareEvent, ImportFailed).
 """
 
 

@@ -1,0 +1,1 @@
+"""The PrepareCopy Lambda function (handler: prepare_copy.app.handler)."""

@@ -1,4 +1,5 @@
-"""PrepareCopy: validate and normalize the execution input of any trigger (no AWS calls)."""
+"""PrepareCopy: validate and normalize the execution input of any trigger into the plan the
+state machine runs, with the source's settings it needs (no AWS calls)."""
 
 from typing import Any
 

@@ -1,0 +1,1 @@
+"""The RelayOutcome Lambda function (handler: relay_outcome.app.handler)."""

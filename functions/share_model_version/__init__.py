@@ -1,0 +1,1 @@
+"""The ShareModelVersion Lambda function (handler: share_model_version.app.handler)."""
