@@ -11,7 +11,7 @@ from typing import Any
 from model_copy.config import TargetConfig
 from model_copy.contract import DetailType, ImportOutcome, ModelVersionShared
 
-from tests.template_environment import template_environment
+from tests.support.template_environment import template_environment
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET, THIRD = "111111111111", "222222222222", "333333333333"

@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from tests.support.fakes import FakeComprehend
 from tests.support.import_job import Recorder
-from tests.template_environment import functions, template_environment
+from tests.support.template_environment import functions, template_environment
 
 REGION = "us-east-1"
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from model_copy.config import ConfigurationError, RelayConfig, SourceConfig, TargetConfig
 
-from tests.template_environment import TEMPLATE
+from tests.support.template_environment import TEMPLATE
 
 # Each settings class and the function that reads it.
 READERS: list[tuple[Any, str]] = [(SourceConfig, "PrepareCopyFunction"),

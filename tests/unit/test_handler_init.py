@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.template_environment import functions
+from tests.support.template_environment import functions
 
 
 @pytest.mark.parametrize("function", sorted(functions()))

@@ -16,7 +16,7 @@ from model_copy.importing import ImportJob, Ports, run
 from model_copy.ledger import Ledger
 from model_copy.poll_schedule import PollSettings, todays_times
 
-from tests.template_environment import template_environment
+from tests.support.template_environment import template_environment
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET = "111111111111", "222222222222"

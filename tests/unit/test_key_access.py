@@ -133,7 +133,7 @@ def _share(**changes: Any) -> Any:
 def _config(data_access_role_arn: str = "") -> Any:
     from model_copy.config import TargetConfig
 
-    from tests.template_environment import template_environment
+    from tests.support.template_environment import template_environment
 
     return TargetConfig.from_env(template_environment(
         "ImportModelFunction", account=B, SourceAccountIds="111111111111",

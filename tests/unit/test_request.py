@@ -15,7 +15,7 @@ from model_copy.config import SourceConfig
 from model_copy.errors import InvalidCopyRequest
 from model_copy.request import plan_copy
 
-from tests.template_environment import template_environment
+from tests.support.template_environment import template_environment
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 SOURCE, TARGET, OTHER = "111111111111", "222222222222", "444444444444"

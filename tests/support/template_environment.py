@@ -12,7 +12,7 @@ from local_cloud.cloudformation.function_environment import function_environment
 from local_cloud.cloudformation.sam_translate import load_template
 from local_cloud.core.accounts import SOURCE_ACCOUNT
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 @cache
