@@ -10,7 +10,8 @@ attributed to a target by following `previousEventId` back to the state entry wh
 input names `target.account` (AWS and the local cloud both chain events that way).
 
 A history cannot say that a target has the share: nothing the target does is written in it
-until its outcome (Step Functions records no heartbeat of an event-driven wait). The target's
+until its outcome (even a task heartbeat is no history event: see the event types of
+HistoryEvent in the Step Functions API Reference). The target's
 `Model Import Started` is kept in the source's delivery log instead; what the caller found
 there comes in as `Delivery` data and moves a target from "sent" to "delivered".
 """
