@@ -34,6 +34,10 @@ MIN_SPREAD = 0.10
 # a few caps (and an early IN_ERROR too).
 SPARSE_POLLS = 4
 SPARSE_MAX_CAPS = 4
+# A poll this close before a planned time is that planned poll: the follower's elapsed time is
+# float arithmetic on a clock, and a hair short of the plan must not count as a poll not yet
+# made (it would add a describe after one more shortest interval).
+PLANNED_TOLERANCE_S = 1e-3
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ class PollSchedule:
         start, so a slow describe delays nothing and a late poll is not followed by a hurried
         one."""
         now = polled_at if now is None else now
-        index = bisect_right(self.times, polled_at)
+        index = bisect_right(self.times, polled_at + PLANNED_TOLERANCE_S)
         if index == len(self.times):
             return self.settings.cap_s  # past the plan: the follower stops at its wait limit
         return max(0.0, max(self.times[index], polled_at + self.settings.first_s) - now)

@@ -144,6 +144,18 @@ def test_an_expected_end_past_the_wait_limit_still_polls_until_the_limit() -> No
     assert len(schedule.times) <= len(todays_times(BENCH))
 
 
+def test_a_poll_at_its_planned_time_counts_as_that_poll_whatever_the_float_rounding() -> None:
+    """Found by hypothesis: the follower's clock reached the third planned poll (160.333...)
+    as 160.33333333333331, a hair before the plan's float; counted as not yet done, it polled
+    again 32 s later, 5 describes where today's schedule makes 4."""
+    settings_ = PollSettings(first_s=32, cap_s=128, wait_max_s=417.0)
+    schedule = PollSchedule(settings_, [1.0, 385.0])
+    planned = schedule.times[2]
+    assert schedule.next_wait(planned - 1e-12, planned) == schedule.times[3] - planned
+    followed = follow(schedule, ends_at=193.0, describe_s=0.2)
+    assert followed.describes <= follow(today(settings_), 193.0, 0.2).describes
+
+
 # ---------------------------------------------------------------- the bounds, for any input
 
 durations = st.lists(st.floats(min_value=0.5, max_value=30_000), min_size=0, max_size=12)
