@@ -344,8 +344,10 @@ def run(share: ModelVersionShared, sender_account: str, owner: str, config: Targ
                 return "handed over while ImportModel is retried"
             started_at = now_iso(ports.clock)
             ports.ledger.record_import(key, owner, target_arn, started_at)
+            # No task token: this progress event is kept in A's delivery log, where a token
+            # would let any reader answer the waiting copy; nothing answers on it anyway.
             ports.report(DetailType.MODEL_IMPORT_STARTED,
-                         job.outcome("IMPORTING", None, target_arn, started_at, share.taskToken))
+                         job.outcome("IMPORTING", None, target_arn, started_at))
         result = job.follow(target_arn, started_at)
     except (ClientError, BotoConnectionError, InvalidCopyRequest, ImportFailed) as error:
         result = ("FAILED", f"{error_code(error) or type(error).__name__}: {error}")
