@@ -7,10 +7,9 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import boto3
 import pytest
@@ -20,64 +19,29 @@ from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli import copy as copy_module
 from model_copy_cli.main import main
 from model_copy_cli.progress import Delivery, Stage, describe_failure, reduce_history
+from tests.support.history import ARN, T0, History
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = REPO_ROOT / ".venv" / "bin" / "model-copy"
-ARN = f"arn:aws:comprehend:us-east-1:{SOURCE_ACCOUNT}:document-classifier/clf/version/v1"
 OTHER = "333333333333"
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-# --- hand-written execution histories, shaped as get_execution_history returns them ----------
+# --- execution histories built on the real ASL's states (tests/support/history.py) ------
 
-class History:
-    """Builds events with ids, previousEventId chains and timestamps like Step Functions."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-
-    def add(self, kind: str, after: int | None = None, at: float = 0.0, **details: Any) -> int:
-        event_id = len(self.events) + 1
-        event = {"id": event_id, "type": kind, "timestamp": T0 + timedelta(seconds=at),
-                 "previousEventId": event_id - 1 if after is None else after}
-        event.update(details)
-        self.events.append(event)
-        return event_id
-
-    def started(self, targets: list[str]) -> History:
-        self.add("ExecutionStarted", at=0, executionStartedEventDetails={
-            "input": json.dumps({"sourceModelArn": ARN, "targetAccounts": targets})})
-        self.add("TaskStateEntered", at=0.1, stateEnteredEventDetails={"name": "PrepareCopy"})
-        plan = {"sourceModelArn": ARN, "targets": [{"account": a} for a in targets]}
-        self.add("TaskStateExited", at=0.2, stateExitedEventDetails={
-            "name": "PrepareCopy", "output": json.dumps({"plan": plan})})
-        return self
-
-    def described(self, status: str, at: float) -> History:
-        self.add("TaskSucceeded", at=at, taskSucceededEventDetails={
-            "resource": "describeDocumentClassifier",
-            "output": json.dumps({"DocumentClassifierProperties": {"Status": status}})})
-        return self
-
-    def iteration(self, account: str, at: float) -> int:
-        """ShareWithTarget entered for one target; returns its event id to chain from."""
-        return self.add("TaskStateEntered", at=at, stateEnteredEventDetails={
-            "name": "ShareWithTarget", "input": json.dumps({"target": {"account": account}})})
-
-    def announced(self, account: str, after: int, at: float) -> int:
-        entered = self.add("TaskStateEntered", after=after, at=at, stateEnteredEventDetails={
-            "name": "AnnounceShareAndWait",
-            "input": json.dumps({"target": {"account": account}})})
-        return self.add("TaskSubmitted", after=entered, at=at + 0.1)
-
-    def ended(self, after: int, state: str, output: dict[str, Any], at: float) -> int:
-        return self.add("PassStateExited", after=after, at=at, stateExitedEventDetails={
-            "name": state, "output": json.dumps(output)})
+def test_histories_name_only_states_of_the_asl_with_their_types():
+    """A state renamed or retyped in the ASL fails the progress tests that name it."""
+    with pytest.raises(AssertionError, match="no state 'ShareWithTargets' in copy_model"):
+        History().entered("ShareWithTargets", at=1)
+    with pytest.raises(AssertionError, match="PassStateExited for ShareWithTarget, a Task"):
+        History().add("PassStateExited", stateExitedEventDetails={"name": "ShareWithTarget"})
+    with pytest.raises(AssertionError, match="no task calls 'describeClassifier'"):
+        History().add("TaskSucceeded", taskSucceededEventDetails={
+            "resource": "describeClassifier"})
 
 
 def test_waiting_for_training_shows_the_models_status_for_every_target():
     history = History().started([TARGET_ACCOUNT, OTHER]).described("TRAINING", at=0.5)
-    history.add("WaitStateEntered", at=0.6, stateEnteredEventDetails={"name": "WaitForTraining"})
+    history.entered("WaitForTraining", at=0.6)
     progress = reduce_history(history.events)
     assert not progress.finished and not progress.succeeded
     assert set(progress.targets) == {TARGET_ACCOUNT, OTHER}

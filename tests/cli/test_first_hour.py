@@ -21,7 +21,8 @@ from local_cloud.core import launcher
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
 from model_copy_cli.progress import Delivery, Stage, reduce_history
-from tests.cli.test_cli import ARN, T0, History, _classifier
+from tests.cli.test_cli import _classifier
+from tests.support.history import ARN, T0, History
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = REPO_ROOT / ".venv" / "bin" / "model-copy"
