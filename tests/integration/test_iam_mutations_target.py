@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration import iam_mutations as mutations
-from tests.integration.iam_mutations import world  # noqa: F401 - the fixture
+from tests.integration.iam_paths import world  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.slow]
 
