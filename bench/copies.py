@@ -16,8 +16,8 @@ from model_copy.contract import TRAINED_STATUSES
 from local_cloud.cloudformation.pipeline import Pipeline
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloud
+from model_copy_cli import training
 
-TRAINING_DATA = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://bench-training-data/train.csv"}
 ROLE_NAMES = {SOURCE_ACCOUNT: "source", TARGET_ACCOUNT: "target"}
 # Describe calls are one operation for the minimum, whichever model type is copied.
 DESCRIBE_OPERATIONS = ("DescribeDocumentClassifier", "DescribeEntityRecognizer")
@@ -59,17 +59,17 @@ class Copier:
     def create_classifiers(self, prefix: str, count: int, timeout_s: float = 60,
                            account: str = SOURCE_ACCOUNT) -> list[str]:
         """Source models that are already TRAINED, so a copy spends no time on training."""
-        comprehend = self.source.client("comprehend")
-        arns = [str(comprehend.create_document_classifier(
-            DocumentClassifierName=f"{prefix}-{index}", VersionName="v1", LanguageCode="en",
-            DataAccessRoleArn=f"arn:aws:iam::{account}:role/comprehend-data",
-            InputDataConfig=TRAINING_DATA)["DocumentClassifierArn"]) for index in range(count)]
+        arns = [training.create_classifier(self.source, f"{prefix}-{index}", account=account)
+                for index in range(count)]
         deadline = time.monotonic() + timeout_s
         for arn in arns:
-            while self.describe(arn)["Status"] not in TRAINED_STATUSES:
-                if time.monotonic() > deadline:
-                    raise CopyBroken(f"source model {arn} never became TRAINED")
-                time.sleep(0.2)
+            try:
+                props = training.wait_trained(self.source, arn, interval_s=0.2,
+                                              timeout_s=max(0.0, deadline - time.monotonic()))
+            except training.TrainingTimedOut:
+                props = {"Status": "TRAINING"}
+            if props["Status"] not in TRAINED_STATUSES:
+                raise CopyBroken(f"source model {arn} never became TRAINED")
         return arns
 
     def describe(self, arn: str, session: boto3.Session | None = None) -> dict[str, Any]:

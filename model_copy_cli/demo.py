@@ -17,57 +17,34 @@ from model_copy.contract import TRAINED_STATUSES
 
 from local_cloud.core import launcher
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from model_copy_cli import copy, local
+from model_copy_cli import copy, local, training
 from model_copy_cli.errors import CliError
 from model_copy_cli.follow import follow
 
 DEMO_MODEL = "demo-classifier"
 DEMO_VERSION = "v1"
-# The local cloud never reads training data; the bucket is made up.
-DEMO_INPUT = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://model-copy-demo/train.csv"}
-TRAINING_TIMEOUT_S = 120.0
 
 
 def _say(as_json: bool, line: str) -> None:
     print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
 
 
-def _create_classifier(session: boto3.Session, name: str = DEMO_MODEL,
-                       version: str = DEMO_VERSION) -> str:
-    response = session.client("comprehend").create_document_classifier(
-        DocumentClassifierName=name, VersionName=version, LanguageCode="en",
-        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/model-copy-demo-data",
-        InputDataConfig=DEMO_INPUT)
-    return str(response["DocumentClassifierArn"])
+def _train(session: boto3.Session, name: str, version: str, as_json: bool) -> dict[str, Any]:
+    """Train `name` in the session's account, telling each status as it comes."""
+    return training.train_classifier(
+        session, name, version,
+        on_created=lambda arn: _say(as_json, f"created {arn}; training ..."),
+        on_status=lambda seconds, status: _say(as_json, f"[{seconds:7.1f}s] {name}  {status}"))
 
 
 def train_local_classifier(name: str, version: str, as_json: bool) -> dict[str, Any]:
     """`model-copy local train`: a classifier in the local source account, trained.
 
-    The local cloud reads no training data: the S3 location is made up, and training takes
-    the local Comprehend's configured seconds.
+    The local cloud reads no training data, and training takes the local Comprehend's
+    configured seconds.
     """
-    session = boto3.Session(profile_name="source", region_name=REGION)
-    arn = _create_classifier(session, name, version)
-    _say(as_json, f"created {arn}; training ...")
-    return _wait_trained(session, arn, as_json, name)
-
-
-def _wait_trained(session: boto3.Session, arn: str, as_json: bool,
-                  name: str = DEMO_MODEL) -> dict[str, Any]:
-    comprehend = session.client("comprehend")
-    started, last = time.monotonic(), None
-    while True:
-        props = comprehend.describe_document_classifier(
-            DocumentClassifierArn=arn)["DocumentClassifierProperties"]
-        if props["Status"] != last:
-            last = props["Status"]
-            _say(as_json, f"[{time.monotonic() - started:7.1f}s] {name}  {last}")
-        if props["Status"] not in ("SUBMITTED", "TRAINING"):
-            return dict(props)
-        if time.monotonic() - started > TRAINING_TIMEOUT_S:
-            raise CliError(f"the demo model was still {last} after {TRAINING_TIMEOUT_S:.0f}s")
-        time.sleep(0.3)
+    return _train(boto3.Session(profile_name="source", region_name=REGION), name, version,
+                  as_json)
 
 
 def run_demo(as_json: bool = False) -> int:
@@ -90,9 +67,8 @@ def run_demo(as_json: bool = False) -> int:
         _say(as_json, f"local cloud at {state.endpoint}; source {SOURCE_ACCOUNT}, "
                       f"target {TARGET_ACCOUNT}")
         source = boto3.Session(profile_name="source", region_name=REGION)
-        arn = _create_classifier(source)
-        _say(as_json, f"created {arn}; training ...")
-        trained = _wait_trained(source, arn, as_json)
+        trained = _train(source, DEMO_MODEL, DEMO_VERSION, as_json)
+        arn = trained["DocumentClassifierArn"]
         if trained["Status"] not in TRAINED_STATUSES:
             raise CliError(f"model is {trained['Status']}: {trained.get('Message', '')}")
         request = copy.check_request(arn, [TARGET_ACCOUNT], None, None)

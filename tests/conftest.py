@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from hypothesis import settings
 
 from local_cloud.core import launcher
 from local_cloud.core.accounts import REGION
+from tests.support.clouds import private_cloud
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,21 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # 200 ms deadline fails examples that are merely slow (seen in test_request and test_policy).
 settings.register_profile("model-copy", deadline=None)
 settings.load_profile("model-copy")
-
-
-CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                        "AWS_SESSION_TOKEN")
-
-
-@contextmanager
-def cloud_environment(cloud: launcher.LocalCloud) -> Iterator[None]:
-    """Point boto3 at `cloud`, and at nothing else (no stray real credentials), in the block."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key in CREDENTIAL_VARIABLES:
-            patch.delenv(key, raising=False)
-        for key, value in cloud.client_environment().items():
-            patch.setenv(key, value)
-        yield
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 30.0,
@@ -53,13 +38,8 @@ def wait_until(condition: Callable[[], Any], timeout: float = 30.0,
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[launcher.LocalCloud]:
     """A running local cloud on a free port, private to this test process."""
-    state_dir = tmp_path_factory.mktemp("local-cloud")
-    cloud = launcher.start(state_dir)
-    try:
-        with cloud_environment(cloud):
-            yield cloud
-    finally:
-        launcher.stop(state_dir)
+    with private_cloud(tmp_path_factory.mktemp("local-cloud")) as cloud:
+        yield cloud
 
 
 def session_for(cloud: launcher.LocalCloud, profile: str) -> boto3.Session:

@@ -19,6 +19,8 @@ from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli import copy as copy_module
 from model_copy_cli.main import main
 from model_copy_cli.progress import Delivery, Stage, describe_failure, reduce_history
+from tests.support.clouds import own_cli_environment
+from tests.support.comprehend import create_classifier
 from tests.support.history import ARN, T0, History
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -228,12 +230,7 @@ def test_local_status_json_when_nothing_runs(tmp_path, monkeypatch, capsys):
 # (fixtures deployed, on_local_cloud: tests/cli/conftest.py)
 
 def _classifier(local_cloud: launcher.LocalCloud, name: str) -> str:
-    session = boto3.Session(profile_name="source", region_name="us-east-1")
-    return str(session.client("comprehend").create_document_classifier(
-        DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
-        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/data",
-        InputDataConfig={"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://made-up/train.csv"},
-    )["DocumentClassifierArn"])
+    return create_classifier(boto3.Session(profile_name="source", region_name="us-east-1"), name)
 
 
 @pytest.mark.slow
@@ -291,10 +288,7 @@ def test_target_outside_the_stack_is_refused_with_the_fix(on_local_cloud, capsys
 
 @pytest.mark.slow
 def test_local_up_twice_then_down_leaves_nothing_running(tmp_path):
-    env = {**os.environ, "MODEL_COPY_LOCAL_DIR": str(tmp_path / "lc"),
-           "MODEL_COPY_LOCAL_PORT": str(launcher.free_port())}
-    for key in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_PROFILE"):
-        env.pop(key, None)
+    env = own_cli_environment(tmp_path / "lc")
 
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(CLI), *argv], env=env, capture_output=True, text=True,

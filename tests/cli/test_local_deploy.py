@@ -5,7 +5,6 @@ the deployed stacks with their parameters; `make local-up` passes TEMPLATE and P
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from local_cloud.core import launcher
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from model_copy_cli.main import main
+from tests.support.clouds import own_cli_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLI = REPO_ROOT / ".venv" / "bin" / "model-copy"
@@ -83,10 +83,7 @@ def _stacks(document: dict) -> dict[str, dict]:
 
 @pytest.mark.slow
 def test_local_up_deploys_a_template_with_parameters_and_status_lists_them(tmp_path):
-    env = {**os.environ, "MODEL_COPY_LOCAL_DIR": str(tmp_path / "lc"),
-           "MODEL_COPY_LOCAL_PORT": str(launcher.free_port())}
-    for key in ("AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_PROFILE"):
-        env.pop(key, None)
+    env = own_cli_environment(tmp_path / "lc")
     custom = tmp_path / "custom.yaml"
     custom.write_text(CUSTOM_TEMPLATE)
 

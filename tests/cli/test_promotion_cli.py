@@ -21,6 +21,9 @@ from model_copy_cli.main import main
 from model_copy_cli.progress import Stage, describe_failure, reduce_history
 from model_copy_cli.report import history_row
 from tests.conftest import wait_until
+from tests.support import new_name
+from tests.support.comprehend import trained_classifier
+from tests.support.deployments import redeployed
 
 
 def _entered(event_id: int, name: str, account: str) -> dict[str, Any]:
@@ -136,9 +139,9 @@ def test_approve_needs_a_target(no_aws, capsys):
 @pytest.fixture(scope="module")
 def gated(local_cloud):
     local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5, import_s=0.5)
-    yield pipeline.deploy_pipeline(local_cloud, source_overrides={
-        "ApprovalRequiredAccountIds": TARGET_ACCOUNT, "ApprovalTimeoutSeconds": "30"})
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, source={"ApprovalRequiredAccountIds": TARGET_ACCOUNT,
+                                         "ApprovalTimeoutSeconds": "30"}) as stacks:
+        yield stacks
 
 
 @pytest.fixture
@@ -148,15 +151,8 @@ def cli_cloud(local_cloud, gated, monkeypatch) -> launcher.LocalCloud:
 
 
 def _trained_classifier(name: str | None = None, version: str = "v1") -> str:
-    comprehend = boto3.Session(profile_name="source", region_name="us-east-1").client(
-        "comprehend")
-    arn = str(comprehend.create_document_classifier(
-        DocumentClassifierName=name or f"cli-{uuid.uuid4().hex[:8]}", VersionName=version,
-        LanguageCode="en", DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/data",
-        InputDataConfig={"S3Uri": "s3://made-up/train.csv"})["DocumentClassifierArn"])
-    wait_until(lambda: comprehend.describe_document_classifier(DocumentClassifierArn=arn)[
-        "DocumentClassifierProperties"]["Status"] == "TRAINED")
-    return arn
+    return trained_classifier(boto3.Session(profile_name="source", region_name="us-east-1"),
+                              name or new_name("cli"), version)
 
 
 def _start(arn: str, capsys) -> str:

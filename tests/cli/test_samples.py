@@ -25,6 +25,7 @@ import pytest
 from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.conftest import wait_until
+from tests.support.comprehend import create_classifier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "events"
@@ -40,14 +41,12 @@ def sample(name: str) -> str:
 def deployed(local_cloud) -> pipeline.Pipeline:
     local_cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5, import_s=0.5)
     deployed = pipeline.deploy_pipeline(local_cloud)
-    comprehend = boto3.Session(profile_name="source", region_name=REGION).client("comprehend")
+    source = boto3.Session(profile_name="source", region_name=REGION)
+    comprehend = source.client("comprehend")
     try:
         comprehend.describe_document_classifier(DocumentClassifierArn=SAMPLE_MODEL)
     except comprehend.exceptions.ResourceNotFoundException:
-        comprehend.create_document_classifier(
-            DocumentClassifierName="support-tickets", VersionName="v3", LanguageCode="en",
-            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data-access",
-            InputDataConfig={"S3Uri": "s3://example-training-data/train.csv"})
+        create_classifier(source, "support-tickets", "v3")
     wait_until(lambda: comprehend.describe_document_classifier(
         DocumentClassifierArn=SAMPLE_MODEL)["DocumentClassifierProperties"]["Status"]
         == "TRAINED")
@@ -70,14 +69,19 @@ def _copy_in_b(name: str, version: str) -> dict[str, Any]:
         f"{version}"))["DocumentClassifierProperties"])
 
 
+def _assert_copied_to_b(execution: dict[str, Any]) -> None:
+    """The manual sample's copy: the execution succeeded and B has the trained copy."""
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    copy = _copy_in_b("support-tickets", "v3-from-111111111111")
+    assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == SAMPLE_MODEL
+
+
 @pytest.mark.slow
 def test_the_manual_input_sample_as_written_copies(deployed):
     execution = _finished(_sfn().start_execution(
         stateMachineArn=deployed.state_machine_arn, name=f"sample-manual-{time.time_ns()}",
         input=sample("start-execution-manual.json"))["executionArn"])
-    assert execution["status"] == "SUCCEEDED", execution.get("cause")
-    copy = _copy_in_b("support-tickets", "v3-from-111111111111")
-    assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == SAMPLE_MODEL
+    _assert_copied_to_b(execution)
 
 
 def readme_start_execution_block() -> str:
@@ -101,9 +105,7 @@ def test_the_readme_start_execution_block_runs_as_written(deployed, local_cloud,
     assert started.startswith(deployed.state_machine_arn.replace(":stateMachine:",
                                                                  ":execution:") + ":")
     execution = _finished(started)
-    assert execution["status"] == "SUCCEEDED", execution.get("cause")
-    copy = _copy_in_b("support-tickets", "v3-from-111111111111")
-    assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == SAMPLE_MODEL
+    _assert_copied_to_b(execution)
 
 
 @pytest.mark.slow

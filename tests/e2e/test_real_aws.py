@@ -32,6 +32,8 @@ from model_copy.sharing import (
     unshare_model_version,
 )
 
+from tests.conftest import wait_until
+
 SOURCE_PROFILE = os.environ.get("MODEL_COPY_E2E_SOURCE_PROFILE")
 TARGET_PROFILE = os.environ.get("MODEL_COPY_E2E_TARGET_PROFILE")
 OUTSIDER_PROFILE = os.environ.get("MODEL_COPY_E2E_OUTSIDER_PROFILE")
@@ -67,13 +69,8 @@ def _output(session: Any, stack: str, key: str) -> str:
 
 
 def _wait(condition: Callable[[], Any], timeout: float, interval: float = 30) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"not done within {timeout:.0f}s")
+    """Real AWS is slow: look every `interval` seconds (30 unless told)."""
+    return wait_until(condition, timeout=timeout, interval=interval)
 
 
 # --- what the run creates, removed at the end -------------------------------------------------

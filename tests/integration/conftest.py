@@ -13,10 +13,11 @@ import boto3
 import pytest
 
 from local_cloud.cloudformation import pipeline
-from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT
+from local_cloud.core.accounts import REGION
+from model_copy_cli import training
 from tests.conftest import wait_until
-
-DEMO_INPUT = {"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://demo-training-data/train.csv"}
+from tests.support import new_name
+from tests.support.comprehend import create_classifier
 
 
 @pytest.fixture(scope="session")
@@ -47,23 +48,12 @@ class Copier:
 
     def create_classifier(self, name: str | None = None, version: str = "v1",
                           tags: list[dict[str, str]] | None = None) -> str:
-        name = name or f"clf-{uuid.uuid4().hex[:8]}"
-        response = self.source.client("comprehend").create_document_classifier(
-            DocumentClassifierName=name, VersionName=version, LanguageCode="en",
-            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
-            InputDataConfig=DEMO_INPUT, Tags=tags or [])
-        return str(response["DocumentClassifierArn"])
+        return create_classifier(self.source, name or new_name("clf"), version, tags=tags)
 
     def wait_trained(self, arn: str, session: boto3.Session | None = None,
                      timeout: float = 30) -> dict[str, Any]:
-        client = (session or self.source).client("comprehend")
-        deadline = time.monotonic() + timeout
-        while True:
-            props = client.describe_document_classifier(
-                DocumentClassifierArn=arn)["DocumentClassifierProperties"]
-            if props["Status"] not in ("SUBMITTED", "TRAINING") or time.monotonic() > deadline:
-                return props
-            time.sleep(0.2)
+        return training.wait_trained(session or self.source, arn, timeout_s=timeout,
+                                     interval_s=0.2)
 
     def start(self, execution_input: dict[str, Any]) -> str:
         return str(self.source.client("stepfunctions").start_execution(

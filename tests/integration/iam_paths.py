@@ -35,8 +35,9 @@ import pytest
 from local_cloud.cloudformation import deployer
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloud
-from tests.integration.conftest import DEMO_INPUT, manual_input
+from tests.integration.conftest import manual_input
 from tests.integration.test_import_faults import share_detail
+from tests.support.comprehend import trained_classifier
 
 
 def unique(prefix: str) -> str:
@@ -56,20 +57,7 @@ class World:
     model_arn: str  # a trained classifier in A
 
     def trained_classifier(self) -> str:
-        comprehend = self.source.client("comprehend")
-        arn = str(comprehend.create_document_classifier(
-            DocumentClassifierName=unique("mut"), VersionName="v1",
-            LanguageCode="en", InputDataConfig=DEMO_INPUT,
-            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
-        )["DocumentClassifierArn"])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            status = comprehend.describe_document_classifier(DocumentClassifierArn=arn)[
-                "DocumentClassifierProperties"]["Status"]
-            if status == "TRAINED":
-                return arn
-            time.sleep(0.2)
-        raise AssertionError(f"{arn} did not train")
+        return trained_classifier(self.source, unique("mut"))
 
     def settle(self) -> None:
         self.cloud.control("events", "wait_idle", timeout=30)

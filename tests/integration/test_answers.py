@@ -75,18 +75,26 @@ def test_another_models_outcome_with_this_executions_token_fails_only_this_targe
     assert again["status"] == "SUCCEEDED"
 
 
-def test_an_approval_carrying_an_import_token_fails_that_target(copier: Copier, local_cloud,
-                                                               source):
-    """'Model Copy Approved' carrying an import's token fails that target, no States.Runtime."""
+def _decision_with_the_import_token(copier: Copier, local_cloud, source, detail_type: str,
+                                    from_share: tuple[str, ...] = (),
+                                    **detail: str) -> dict[str, Any]:
+    """A copy waiting for its import gets `detail_type` from an approver, carrying the
+    import's task token (and the share's `from_share` fields): the execution once it ended."""
     _, waiting = _slow_copy(copier, local_cloud)
     shared = waiting_detail(copier, waiting, "Model Version Shared")
     source.client("events").put_events(Entries=[{
-        "Source": "ml.pipeline", "DetailType": "Model Copy Approved",
+        "Source": "ml.pipeline", "DetailType": detail_type,
         "Detail": json.dumps({"taskToken": shared["taskToken"], "by": "mallory",
-                              "sourceModelArn": shared["sourceModelArn"],
-                              "correlationId": shared["correlationId"],
-                              "targetAccount": TARGET_ACCOUNT})}])
-    execution = copier.wait_execution(waiting, timeout=60)
+                              **{key: shared[key] for key in from_share}, **detail})}])
+    return copier.wait_execution(waiting, timeout=60)
+
+
+def test_an_approval_carrying_an_import_token_fails_that_target(copier: Copier, local_cloud,
+                                                               source):
+    """'Model Copy Approved' carrying an import's token fails that target, no States.Runtime."""
+    execution = _decision_with_the_import_token(
+        copier, local_cloud, source, "Model Copy Approved",
+        from_share=("sourceModelArn", "correlationId"), targetAccount=TARGET_ACCOUNT)
     assert execution["status"] == "FAILED" and execution["error"] == "CopyFailed"
     assert MISMATCH in execution["cause"]
 
@@ -94,12 +102,7 @@ def test_an_approval_carrying_an_import_token_fails_that_target(copier: Copier, 
 def test_a_rejection_carrying_an_import_token_is_no_rejection(copier: Copier, local_cloud,
                                                              source):
     """'Model Copy Rejected' carrying an import's token fails as a mismatch, not a rejection."""
-    _, waiting = _slow_copy(copier, local_cloud)
-    shared = waiting_detail(copier, waiting, "Model Version Shared")
-    source.client("events").put_events(Entries=[{
-        "Source": "ml.pipeline", "DetailType": "Model Copy Rejected",
-        "Detail": json.dumps({"taskToken": shared["taskToken"], "by": "mallory",
-                              "reason": "because"})}])
-    execution = copier.wait_execution(waiting, timeout=60)
+    execution = _decision_with_the_import_token(copier, local_cloud, source,
+                                                "Model Copy Rejected", reason="because")
     assert execution["status"] == "FAILED"
     assert MISMATCH in execution["cause"] and "ModelCopyRejected" not in execution["cause"]

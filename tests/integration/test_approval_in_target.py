@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 from tests.integration.test_import_faults import (
@@ -20,17 +19,16 @@ from tests.integration.test_import_faults import (
     shared_model,
 )
 from tests.integration.test_promotion_controls import _wait_for_approval_request
+from tests.support.deployments import redeployed
 
 
 @pytest.fixture(scope="module")
 def strict(local_cloud, deployed):
     """The source gates copies to B; B requires an approval record on every share."""
-    stacks = pipeline.deploy_pipeline(
-        local_cloud, source_overrides={"ApprovalRequiredAccountIds": TARGET_ACCOUNT,
-                                       "ApprovalTimeoutSeconds": "30"},
-        target_overrides={"RequireApprovedShares": "true"})
-    yield stacks
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, source={"ApprovalRequiredAccountIds": TARGET_ACCOUNT,
+                                         "ApprovalTimeoutSeconds": "30"},
+                    target={"RequireApprovedShares": "true"}) as stacks:
+        yield stacks
 
 
 @pytest.fixture

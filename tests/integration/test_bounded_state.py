@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
+from tests.support.deployments import redeployed
 
 PAYLOAD_LIMIT = 256 * 1024  # bytes of UTF-8; the local Step Functions fails a state beyond it
 LARGEST = {"TrainingPollFirstSeconds": "1", "TrainingPollMaxSeconds": "1",
@@ -19,8 +19,8 @@ LARGEST = {"TrainingPollFirstSeconds": "1", "TrainingPollMaxSeconds": "1",
 
 @pytest.fixture(scope="module")
 def largest(local_cloud, deployed):
-    yield pipeline.deploy_pipeline(local_cloud, source_overrides=LARGEST)
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, source=LARGEST) as stacks:
+        yield stacks
 
 
 def _payloads(history: list[dict]) -> list[tuple[str, int]]:

@@ -10,8 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_cloud.cloudformation import pipeline
-from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
+from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
+from tests.support.comprehend import create_classifier
+from tests.support.deployments import redeployed
 
 
 def test_manual_start_copies_a_classifier_to_the_target(copier: Copier, local_cloud):
@@ -106,12 +108,8 @@ def test_a_failed_tagged_create_starts_nothing(copier: Copier, local_cloud):
     name = f"failed-{uuid.uuid4().hex[:8]}"
     started = time.time()
     with pytest.raises(ClientError, match="KmsKeyValidationException"):
-        copier.source.client("comprehend").create_document_classifier(
-            DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
-            DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
-            InputDataConfig={"S3Uri": "s3://demo-training-data/train.csv"},
-            ModelKmsKeyId="alias/no-such-key",
-            Tags=[{"Key": "model-copy:targets", "Value": TARGET_ACCOUNT}])
+        create_classifier(copier.source, name, ModelKmsKeyId="alias/no-such-key",
+                          tags=[{"Key": "model-copy:targets", "Value": TARGET_ACCOUNT}])
     local_cloud.control("events", "wait_idle", timeout=30)
     time.sleep(1)
     assert not [e for e in copier.executions_since(started) if name in _input_of(copier, e)]
@@ -186,10 +184,8 @@ def test_import_in_error_fails_the_copy_naming_the_target(copier: Copier, local_
 @pytest.fixture
 def revoking(local_cloud, deployed):
     """The source redeployed to remove each share statement once the target has imported."""
-    from local_cloud.cloudformation import pipeline
-
-    yield pipeline.deploy_pipeline(local_cloud, source_overrides={"RevokeAfterImport": "true"})
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, source={"RevokeAfterImport": "true"}) as stacks:
+        yield stacks
 
 
 def test_revoke_after_import_removes_only_our_statement(revoking, copier: Copier):
@@ -210,11 +206,8 @@ def test_revoke_after_import_deletes_a_policy_that_held_only_ours(revoking, copi
 def sharing_with_a_missing_role(local_cloud, deployed):
     """The source names an import role the target never deployed (as when the source stack is
     deployed first)."""
-    from local_cloud.cloudformation import pipeline
-
-    yield pipeline.deploy_pipeline(local_cloud,
-                                   source_overrides={"ImportRoleNamePrefix": "not-deployed"})
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, source={"ImportRoleNamePrefix": "not-deployed"}) as stacks:
+        yield stacks
 
 
 def test_a_principal_that_does_not_exist_fails_with_the_fix(sharing_with_a_missing_role,
@@ -257,10 +250,8 @@ def test_two_copies_to_one_account_with_revoke_both_succeed(revoking, copier: Co
 @pytest.fixture
 def impatient_target(local_cloud, deployed):
     """The target redeployed with the shortest import wait its template allows."""
-    from local_cloud.cloudformation import pipeline
-
-    yield pipeline.deploy_pipeline(local_cloud, target_overrides={"ImportWaitMaxSeconds": "10"})
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, target={"ImportWaitMaxSeconds": "10"}) as stacks:
+        yield stacks
 
 
 def test_the_import_wait_is_the_target_parameter_and_its_failure_names_it(

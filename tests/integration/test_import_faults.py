@@ -18,6 +18,9 @@ import pytest
 from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier
+from tests.support import new_name
+from tests.support.comprehend import trained_classifier
+from tests.support.deployments import redeployed
 
 REGION = "us-east-1"
 pytestmark = pytest.mark.fault
@@ -175,10 +178,9 @@ def test_twenty_copies_survive_thirty_percent_throttling(copier: Copier, local_c
 @pytest.fixture
 def short_lived_importer(local_cloud, deployed):
     """The target redeployed with a 5 s import function, so imports outlive invocations."""
-    short = pipeline.deploy_pipeline(local_cloud, target_overrides={
-        "ImportFunctionTimeoutSeconds": "5", "ImportHandoverMarginSeconds": "2"})
-    yield short
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, target={"ImportFunctionTimeoutSeconds": "5",
+                                         "ImportHandoverMarginSeconds": "2"}) as short:
+        yield short
 
 
 def _import_function_stats(cloud, stack: pipeline.Pipeline) -> dict:
@@ -187,15 +189,21 @@ def _import_function_stats(cloud, stack: pipeline.Pipeline) -> dict:
     return next(iter(functions.values()), {})
 
 
+def _share_importing_for(copier: Copier, local_cloud, source, seconds: float,
+                         prefix: str) -> dict[str, Any]:
+    """A share of a new model put on B's bus, its copy taking `seconds` to import: its detail."""
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    local_cloud.control("comprehend", "configure", models={name: {"import_s": seconds}})
+    detail = share_detail(shared_model(copier), name)
+    put_share(source, detail)
+    return detail
+
+
 def test_long_import_continues_across_invocations(copier: Copier, local_cloud, source,
                                                   short_lived_importer):
     """An import longer than the function timeout finishes across invocations, once."""
-    arn = shared_model(copier)
-    name = f"long-{uuid.uuid4().hex[:6]}"
-    local_cloud.control("comprehend", "configure", models={name: {"import_s": 9}})
     before = imports(local_cloud)
-    detail = share_detail(arn, name)
-    put_share(source, detail)
+    detail = _share_importing_for(copier, local_cloud, source, 9, "long")
     item = copier.wait_for(lambda: (i := ledger_item(copier.target, short_lived_importer, detail))
                            and i["status"] == "DONE" and i, timeout=90)
     assert json.loads(item["outcome"])["status"] == "TRAINED"
@@ -208,12 +216,8 @@ def test_long_import_continues_across_invocations(copier: Copier, local_cloud, s
 def test_import_killed_mid_poll_resumes_without_a_second_import(
         copier: Copier, local_cloud, source, short_lived_importer):
     """The import function killed by its timeout mid-poll resumes; no second import."""
-    arn = shared_model(copier)
-    name = f"killed-{uuid.uuid4().hex[:6]}"
-    local_cloud.control("comprehend", "configure", models={name: {"import_s": 4}})
     before = imports(local_cloud)
-    detail = share_detail(arn, name)
-    put_share(source, detail)
+    detail = _share_importing_for(copier, local_cloud, source, 4, "killed")
     copier.wait_for(lambda: (i := ledger_item(copier.target, short_lived_importer, detail))
                     and i.get("targetModelArn"), timeout=30)
     # Every Describe is throttled now: the function backs off past its 5 s timeout and dies.
@@ -241,12 +245,7 @@ def test_untrusted_source_is_refused_at_once_naming_the_account(
     stack = deployer.deploy(outsider, pipeline.TEMPLATE, "model-copy-source",
                             pipeline.source_parameters(ImportTimeoutSeconds="120"),
                             local_cloud.state_dir)
-    comprehend = outsider.client("comprehend")
-    arn = comprehend.create_document_classifier(
-        DocumentClassifierName=f"outsider-{uuid.uuid4().hex[:6]}", VersionName="v1",
-        LanguageCode="en", DataAccessRoleArn=f"arn:aws:iam::{OUTSIDER_ACCOUNT}:role/data",
-        InputDataConfig={"S3Uri": "s3://outsider/train.csv"})["DocumentClassifierArn"]
-    copier.wait_trained(arn, session=outsider)
+    arn = trained_classifier(outsider, new_name("outsider"), account=OUTSIDER_ACCOUNT)
     settle(local_cloud)
     before = comprehend_calls(local_cloud)
     sfn = outsider.client("stepfunctions")

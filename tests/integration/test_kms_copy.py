@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
+from tests.support.comprehend import create_classifier
+from tests.support.deployments import redeployed
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +33,8 @@ def data_access_role(local_cloud, target: boto3.Session, deployed) -> Iterator[s
         "Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": ["kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": f"arn:aws:kms:*:{SOURCE_ACCOUNT}:key/*"}]}))
-    pipeline.deploy_pipeline(local_cloud, target_overrides={"DataAccessRoleArn": role})
-    yield str(role)
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, target={"DataAccessRoleArn": role}):
+        yield str(role)
 
 
 def _encrypted_model(copier: Copier, grant_target: bool) -> tuple[str, str]:
@@ -43,11 +43,7 @@ def _encrypted_model(copier: Copier, grant_target: bool) -> tuple[str, str]:
     kms = copier.source.client("kms")
     key = kms.create_key(Description="model key")["KeyMetadata"]["Arn"]
     name = f"enc-{uuid.uuid4().hex[:8]}"
-    arn = copier.source.client("comprehend").create_document_classifier(
-        DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
-        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
-        InputDataConfig={"S3Uri": "s3://demo-training-data/train.csv"},
-        ModelKmsKeyId=key)["DocumentClassifierArn"]
+    arn = create_classifier(copier.source, name, ModelKmsKeyId=key)
     if grant_target:
         importer = {"AWS": f"arn:aws:iam::{TARGET_ACCOUNT}:root"}
         kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps({

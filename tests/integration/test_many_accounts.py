@@ -10,7 +10,6 @@ Every account here is one of its own (70000000xxxx), so the session's pipeline i
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,8 @@ import pytest
 
 from local_cloud.cloudformation import deployer, pipeline
 from tests.integration.conftest import execution_ended
+from tests.support import new_name
+from tests.support.comprehend import trained_classifier
 
 pytestmark = pytest.mark.slow
 
@@ -42,19 +43,7 @@ class Fleet:
     state_machines: dict[str, str]  # source account -> state machine ARN
 
     def classifier(self, account: str) -> str:
-        comprehend = self.sessions[account].client("comprehend")
-        arn = str(comprehend.create_document_classifier(
-            DocumentClassifierName=f"fleet-{uuid.uuid4().hex[:8]}", VersionName="v1",
-            LanguageCode="en", DataAccessRoleArn=f"arn:aws:iam::{account}:role/data",
-            InputDataConfig={"S3Uri": "s3://fleet/train.csv"})["DocumentClassifierArn"])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            status = comprehend.describe_document_classifier(
-                DocumentClassifierArn=arn)["DocumentClassifierProperties"]["Status"]
-            if status == "TRAINED":
-                return arn
-            time.sleep(0.2)
-        raise AssertionError(f"{arn} did not train")
+        return trained_classifier(self.sessions[account], new_name("fleet"), account=account)
 
     def start(self, account: str, arn: str, targets: list[str], **fields: Any) -> str:
         return str(self.sessions[account].client("stepfunctions").start_execution(

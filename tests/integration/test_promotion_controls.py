@@ -11,9 +11,9 @@ import pytest
 from model_copy.approval import decide, pending_approvals
 from model_copy.promotion import NothingToRollBack, current_version, rollback
 
-from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
+from tests.support.deployments import redeployed
 
 
 def _history(copier: Copier, execution_arn: str) -> list[dict]:
@@ -97,10 +97,9 @@ def test_rollback_of_a_model_never_promoted_says_so(target):
 @pytest.fixture(scope="module")
 def gated(local_cloud, deployed):
     """The source redeployed so that copies to the target wait for an approval."""
-    stacks = pipeline.deploy_pipeline(local_cloud, source_overrides={
-        "ApprovalRequiredAccountIds": TARGET_ACCOUNT, "ApprovalTimeoutSeconds": "10"})
-    yield stacks
-    pipeline.deploy_pipeline(local_cloud)
+    with redeployed(local_cloud, source={"ApprovalRequiredAccountIds": TARGET_ACCOUNT,
+                                         "ApprovalTimeoutSeconds": "10"}) as stacks:
+        yield stacks
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ import pytest
 from local_cloud.cloudformation import pipeline
 from local_cloud.core import launcher, persistence
 from local_cloud.core.accounts import REGION, TARGET_ACCOUNT
-from tests.conftest import cloud_environment
 from tests.integration.conftest import Copier, manual_input
+from tests.support.clouds import private_cloud
 
 COPY_NAME = "restarted-copy"
 IMPORT_S = 6.0  # long enough to restart while the copy is importing
@@ -35,19 +35,14 @@ class Cloud:
 @pytest.fixture(scope="module")
 def own_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """A cloud of our own: the session one must not be restarted under other tests."""
-    state_dir = tmp_path_factory.mktemp("restart-mid-import")
-    cloud = launcher.start(state_dir)
-    with cloud_environment(cloud):
-        try:
-            cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5,
-                          import_s=IMPORT_S)
-            deployed = pipeline.deploy_pipeline(cloud)
-            copier = Copier(source=boto3.Session(profile_name="source", region_name=REGION),
-                            target=boto3.Session(profile_name="target", region_name=REGION),
-                            pipeline=deployed)
-            yield Cloud(cloud, copier)
-        finally:
-            launcher.stop(state_dir)
+    with private_cloud(tmp_path_factory.mktemp("restart-mid-import")) as cloud:
+        cloud.control("comprehend", "configure", submitted_s=0.2, training_s=0.5,
+                      import_s=IMPORT_S)
+        deployed = pipeline.deploy_pipeline(cloud)
+        copier = Copier(source=boto3.Session(profile_name="source", region_name=REGION),
+                        target=boto3.Session(profile_name="target", region_name=REGION),
+                        pipeline=deployed)
+        yield Cloud(cloud, copier)
 
 
 def _copies(copier: Copier) -> list[dict[str, Any]]:

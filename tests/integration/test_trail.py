@@ -12,6 +12,7 @@ import pytest
 from local_cloud.cloudformation import deployer, pipeline
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, TARGET_ACCOUNT
 from tests.conftest import wait_until
+from tests.support.comprehend import create_classifier
 
 STACK = "model-copy-with-trail"
 
@@ -33,11 +34,8 @@ def test_create_trail_makes_tagged_models_start_a_copy(source_with_trail, outsid
     assert outsider.client("cloudtrail").get_trail_status(Name=trail["Name"])["IsLogging"]
     started = time.time()
     name = f"trail-{uuid.uuid4().hex[:8]}"
-    outsider.client("comprehend").create_document_classifier(
-        DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
-        DataAccessRoleArn=f"arn:aws:iam::{OUTSIDER_ACCOUNT}:role/comprehend-data",
-        InputDataConfig={"DataFormat": "COMPREHEND_CSV", "S3Uri": "s3://bucket/train.csv"},
-        Tags=[{"Key": "model-copy:targets", "Value": "default"}])
+    create_classifier(outsider, name, account=OUTSIDER_ACCOUNT,
+                      tags=[{"Key": "model-copy:targets", "Value": "default"}])
     stepfunctions = outsider.client("stepfunctions")
     machine = source_with_trail.outputs["StateMachineArn"]
 

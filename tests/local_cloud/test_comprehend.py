@@ -62,18 +62,8 @@ def test_a_name_and_version_exist_once(source):
 
 
 def test_unknown_models_are_not_found(source, target):
-    missing = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
-               f"document-classifier/{new_name()}/version/v1")
-    comprehend = source.client("comprehend")
-    calls = [lambda: comprehend.describe_document_classifier(DocumentClassifierArn=missing),
-             lambda: comprehend.delete_document_classifier(DocumentClassifierArn=missing),
-             lambda: comprehend.stop_training_document_classifier(DocumentClassifierArn=missing),
-             lambda: comprehend.put_resource_policy(ResourceArn=missing,
-                                                    ResourcePolicy=import_policy(TARGET_ACCOUNT)),
-             lambda: comprehend.describe_resource_policy(ResourceArn=missing),
-             lambda: comprehend.list_tags_for_resource(ResourceArn=missing)]
-    assert [error_code(call) for call in calls] == ["ResourceNotFoundException"] * len(calls)
-    # Another account's model is not visible either.
+    # A missing model, call by call: test_comprehend_validation (codes and messages).
+    # Another account's model is not found either.
     existing = create_classifier(source, new_name())
     assert error_code(lambda: describe(target, existing)) == "ResourceNotFoundException"
 

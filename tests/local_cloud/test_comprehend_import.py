@@ -147,13 +147,11 @@ def test_import_can_end_in_error(local_cloud, source, target):
 
 
 def test_recognizer_import(source, target):
-    arn = create_recognizer(source, new_name("rec"))
-    wait_trained(source, arn)
-    source.client("comprehend").put_resource_policy(ResourceArn=arn,
-                                                    ResourcePolicy=import_policy(TARGET_ROLE))
+    arn = shared_model(source, TARGET_ROLE, create=create_recognizer)
     copy = target.client("comprehend").import_model(SourceModelArn=arn)["ModelArn"]
     assert ":entity-recognizer/" in copy
     assert wait_trained(target, copy)["SourceModelArn"] == arn
+
 
 # --- the project's "done when" scenario, as a plain boto3 script with the profiles ----------------
 

@@ -25,6 +25,7 @@ from tests.support.comprehend import (
     import_policy,
     new_name,
     raised_error,
+    shared_model,
     wait_trained,
 )
 
@@ -215,9 +216,6 @@ def test_the_copys_own_key_must_exist_and_be_usable_by_the_role(source, target):
 
 
 def test_an_unencrypted_model_needs_no_role(source, target):
-    arn = create_classifier(source, new_name("plain"))
-    wait_trained(source, arn)
-    source.client("comprehend").put_resource_policy(ResourceArn=arn,
-                                                    ResourcePolicy=import_policy(TARGET_ACCOUNT))
+    arn = shared_model(source, TARGET_ACCOUNT)
     copy = target.client("comprehend").import_model(SourceModelArn=arn)["ModelArn"]
     assert wait_trained(target, copy)["SourceModelArn"] == arn

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -60,21 +61,26 @@ def test_lambda_target_receives_the_event(local_cloud, source, target, forwardin
     assert call["payload"]["account"] == SOURCE_ACCOUNT
 
 
-def test_throttled_lambda_is_retried_then_dead_lettered(local_cloud, target):
-    name = new_name("throttle")
+def _dead_letters(local_cloud, target, function_arn: str, **settings: Any) -> list[dict]:
+    """One event sent to `function_arn` by a rule on a new bus of B whose target (`settings`:
+    RetryPolicy, ...) dead-letters to a new queue: the dead letters."""
+    name = new_name("to-function")
     new_bus(target, name)
+    dlq_url, dlq_arn = new_queue(target, new_name("dlq"))
+    new_rule(target, name, [{"Id": "fn", "Arn": function_arn,
+                             "DeadLetterConfig": {"Arn": dlq_arn}, **settings}])
+    put_event(target, name)
+    wait_idle(local_cloud)
+    return received(target, dlq_url)
+
+
+def test_throttled_lambda_is_retried_then_dead_lettered(local_cloud, target):
     function_arn = f"arn:aws:lambda:{REGION}:{TARGET_ACCOUNT}:function:{new_name('busy')}"
     local_cloud.control("events", "configure", lambda_stubs={function_arn: "throttle"},
                         retry_delays_s=[0.01, 0.02])
-    dlq_url, dlq_arn = new_queue(target, new_name("dlq"))
-    new_rule(target, name, [{"Id": "fn", "Arn": function_arn,
-                            "RetryPolicy": {"MaximumRetryAttempts": 2},
-                            "DeadLetterConfig": {"Arn": dlq_arn}}])
-    put_event(target, name)
-    wait_idle(local_cloud)
-
+    [dead] = _dead_letters(local_cloud, target, function_arn,
+                           RetryPolicy={"MaximumRetryAttempts": 2})
     assert len(local_cloud.control("events", "lambda_calls", function_arn=function_arn)) == 3
-    [dead] = received(target, dlq_url)
     attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
     assert attributes["ERROR_CODE"] == "THROTTLING"
     assert attributes["RETRY_ATTEMPTS"] == "2"
@@ -82,32 +88,18 @@ def test_throttled_lambda_is_retried_then_dead_lettered(local_cloud, target):
 
 
 def test_missing_lambda_is_dead_lettered_without_retry(local_cloud, target):
-    name = new_name("gone")
-    new_bus(target, name)
     function_arn = f"arn:aws:lambda:{REGION}:{TARGET_ACCOUNT}:function:{new_name('gone')}"
     local_cloud.control("events", "configure", lambda_stubs={function_arn: "not_found"})
-    dlq_url, dlq_arn = new_queue(target, new_name("dlq"))
-    new_rule(target, name, [{"Id": "fn", "Arn": function_arn,
-                            "DeadLetterConfig": {"Arn": dlq_arn}}])
-    put_event(target, name)
-    wait_idle(local_cloud)
+    [dead] = _dead_letters(local_cloud, target, function_arn)
     assert len(local_cloud.control("events", "lambda_calls", function_arn=function_arn)) == 1
-    [dead] = received(target, dlq_url)
     assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "RESOURCE_NOT_FOUND"
 
 
 def test_unknown_function_through_the_real_runtime_is_dead_lettered(local_cloud, target):
-    name = new_name("real")
-    new_bus(target, name)
     function_arn = f"arn:aws:lambda:{REGION}:{TARGET_ACCOUNT}:function:{new_name('absent')}"
     local_cloud.control("events", "configure", retry_delays_s=[0.01])
-    dlq_url, dlq_arn = new_queue(target, new_name("dlq"))
-    new_rule(target, name, [{"Id": "fn", "Arn": function_arn,
-                            "RetryPolicy": {"MaximumRetryAttempts": 1},
-                            "DeadLetterConfig": {"Arn": dlq_arn}}])
-    put_event(target, name)
-    wait_idle(local_cloud)
-    [dead] = received(target, dlq_url)
+    [dead] = _dead_letters(local_cloud, target, function_arn,
+                           RetryPolicy={"MaximumRetryAttempts": 1})
     assert dead["MessageAttributes"]["TARGET_ARN"]["StringValue"] == function_arn
 
 

@@ -4,52 +4,19 @@ AccessDenied in the service's own error shape, naming the action, the resource a
 from __future__ import annotations
 
 import json
-import uuid
-from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-
-TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-    "Action": "sts:AssumeRole"}]}
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def role_session(admin: boto3.Session, *statements: dict[str, Any],
-                 session_name: str = "probe") -> tuple[boto3.Session, str]:
-    """A new role with these statements, and a session of it (as a Lambda runtime gets one)."""
-    iam = admin.client("iam")
-    name = _name("role")
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-    if statements:
-        iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": list(statements)}))
-    keys = admin.client("sts").assume_role(RoleArn=arn, RoleSessionName=session_name)
-    credentials = keys["Credentials"]
-    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                         aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"],
-                         region_name=REGION), name
-
-
-def allow(action: Any, resource: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource}
-
-
-def denied(error: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    return error.value.response["Error"]["Code"], error.value.response["Error"]["Message"]
+from tests.support import new_name
+from tests.support.iam import TRUST, allow, denied, no_policy_allows, role_session
 
 
 @pytest.fixture(scope="module")
 def ledger(source: boto3.Session) -> tuple[str, str]:
-    name = _name("ledger")
+    name = new_name("ledger")
     arn = source.client("dynamodb").create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
@@ -69,10 +36,7 @@ def test_a_role_without_the_statement_is_refused_naming_action_resource_and_role
 
     code, message = denied(error)
     assert code == "AccessDeniedException"
-    assert message == (
-        f"User: arn:aws:sts::{SOURCE_ACCOUNT}:assumed-role/{role}/probe is not authorized to "
-        f"perform: dynamodb:PutItem on resource: {table_arn} because no identity-based policy "
-        "allows the dynamodb:PutItem action")
+    assert message == no_policy_allows(SOURCE_ACCOUNT, role, "dynamodb:PutItem", table_arn)
 
 
 def test_a_statement_scoped_to_another_resource_does_not_allow(source, ledger):
@@ -95,7 +59,7 @@ def test_an_explicit_deny_wins(source, ledger):
 
 def test_sqs_refuses_in_its_own_error_shape(source):
     sqs = source.client("sqs")
-    url = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
+    url = sqs.create_queue(QueueName=new_name("q"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     session, _ = role_session(source, allow("sqs:ReceiveMessage", queue_arn))
@@ -109,7 +73,7 @@ def test_sqs_refuses_in_its_own_error_shape(source):
 def test_lambda_invoke_needs_invoke_function_on_that_function(source):
     session, _ = role_session(source, allow(
         "lambda:InvokeFunction", f"arn:aws:lambda:{REGION}:{SOURCE_ACCOUNT}:function:other"))
-    function_arn = f"arn:aws:lambda:{REGION}:{SOURCE_ACCOUNT}:function:{_name('fn')}"
+    function_arn = f"arn:aws:lambda:{REGION}:{SOURCE_ACCOUNT}:function:{new_name('fn')}"
     with pytest.raises(ClientError) as error:
         session.client("lambda").invoke(FunctionName=function_arn, InvocationType="Event",
                                         Payload=b"{}")
@@ -136,7 +100,7 @@ def test_import_model_needs_pass_role_for_the_data_access_role(source, target):
     iam:PassedToService = comprehend.amazonaws.com."""
     data_role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/comprehend-data"
     source_model = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
-                    f"document-classifier/{_name('absent')}/version/v1")
+                    f"document-classifier/{new_name('absent')}/version/v1")
     grant_import = allow("comprehend:ImportModel",
                          f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:document-classifier/*")
     session, _ = role_session(target, grant_import)
@@ -164,8 +128,8 @@ def test_import_model_needs_pass_role_for_the_data_access_role(source, target):
 
 def test_put_events_is_checked_per_entry_bus(source):
     events = source.client("events")
-    allowed_bus = events.create_event_bus(Name=_name("bus"))["EventBusArn"]
-    other_bus = events.create_event_bus(Name=_name("bus"))["EventBusArn"]
+    allowed_bus = events.create_event_bus(Name=new_name("bus"))["EventBusArn"]
+    other_bus = events.create_event_bus(Name=new_name("bus"))["EventBusArn"]
     session, _ = role_session(source, allow("events:PutEvents", allowed_bus))
     entry = {"Source": "model-copy", "DetailType": "Model Imported", "Detail": "{}"}
     ok = session.client("events").put_events(Entries=[{**entry, "EventBusName": allowed_bus}])
@@ -178,24 +142,24 @@ def test_put_events_is_checked_per_entry_bus(source):
 
 def test_the_profiles_are_administrators_of_their_accounts(source):
     # No policy is attached to the operator role the profiles assume: nothing is checked.
-    source.client("ssm").put_parameter(Name=f"/{_name('p')}", Value="v", Type="String")
+    source.client("ssm").put_parameter(Name=f"/{new_name('p')}", Value="v", Type="String")
 
 
 def test_a_rule_target_role_without_put_events_does_not_deliver(local_cloud, source, target):
     """A target's RoleArn is what EventBridge delivers with: without events:PutEvents on the
     partner bus the event goes to the dead-letter queue with NO_PERMISSIONS."""
-    name = _name("bus")
+    name = new_name("bus")
     events_a, events_b = source.client("events"), target.client("events")
     events_a.create_event_bus(Name=name)
     target_bus = events_b.create_event_bus(Name=name)["EventBusArn"]
     events_b.put_permission(EventBusName=name, Action="events:PutEvents",
                             Principal=SOURCE_ACCOUNT, StatementId="a")
     sqs = source.client("sqs")
-    dlq = sqs.create_queue(QueueName=_name("dlq"))["QueueUrl"]
+    dlq = sqs.create_queue(QueueName=new_name("dlq"))["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
     iam = source.client("iam")
-    role = _name("forwarder")
+    role = new_name("forwarder")
     role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(TRUST))[
         "Role"]["Arn"]
     iam.put_role_policy(RoleName=role, PolicyName="wrong-bus", PolicyDocument=json.dumps({
@@ -224,12 +188,13 @@ def test_step_functions_tasks_call_with_the_state_machine_role(local_cloud, sour
     missing = (f"arn:aws:comprehend:{REGION}:{SOURCE_ACCOUNT}:"
                "document-classifier/absent/version/v1")
     sfn = source.client("stepfunctions")
-    machine = sfn.create_state_machine(name=_name("sm"), roleArn=role_arn, definition=json.dumps({
-        "StartAt": "Describe", "States": {"Describe": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::aws-sdk:comprehend:describeDocumentClassifier",
-            "Parameters": {"DocumentClassifierArn": missing}, "End": True}}}))["stateMachineArn"]
-    execution = sfn.start_execution(stateMachineArn=machine, name=_name("run"))["executionArn"]
+    definition = {"StartAt": "Describe", "States": {"Describe": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:comprehend:describeDocumentClassifier",
+        "Parameters": {"DocumentClassifierArn": missing}, "End": True}}}
+    machine = sfn.create_state_machine(name=new_name("sm"), roleArn=role_arn,
+                                       definition=json.dumps(definition))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, name=new_name("run"))["executionArn"]
 
     from tests.conftest import wait_until
 
@@ -254,13 +219,13 @@ def test_conditions_on_a_models_tags_see_its_tags(source):
     """aws:ResourceTag/<key> is in the request context of calls on an existing model."""
     comprehend = source.client("comprehend")
     tagged = comprehend.create_entity_recognizer(
-        RecognizerName=_name("tagged"), VersionName="v1", LanguageCode="en",
+        RecognizerName=new_name("tagged"), VersionName="v1", LanguageCode="en",
         DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/data",
         InputDataConfig={"EntityTypes": [{"Type": "THING"}],
                          "Documents": {"S3Uri": "s3://b/d"}, "EntityList": {"S3Uri": "s3://b/l"}},
         Tags=[{"Key": "model-copy:source", "Value": "x"}])["EntityRecognizerArn"]
     untagged = comprehend.create_entity_recognizer(
-        RecognizerName=_name("plain"), VersionName="v1", LanguageCode="en",
+        RecognizerName=new_name("plain"), VersionName="v1", LanguageCode="en",
         DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/data",
         InputDataConfig={"EntityTypes": [{"Type": "THING"}],
                          "Documents": {"S3Uri": "s3://b/d"}, "EntityList": {"S3Uri": "s3://b/l"}},
@@ -277,7 +242,7 @@ def test_conditions_on_a_models_tags_see_its_tags(source):
 
 def test_a_state_machine_logging_to_cloudwatch_needs_log_delivery_rights(source):
     """CreateStateMachine with a log destination checks the role's log delivery permissions."""
-    group = f"arn:aws:logs:{REGION}:{SOURCE_ACCOUNT}:log-group:{_name('sm-logs')}:*"
+    group = f"arn:aws:logs:{REGION}:{SOURCE_ACCOUNT}:log-group:{new_name('sm-logs')}:*"
     logging = {"level": "ERROR", "includeExecutionData": False,
                "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group}}]}
     definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass",
@@ -285,7 +250,7 @@ def test_a_state_machine_logging_to_cloudwatch_needs_log_delivery_rights(source)
     sfn = source.client("stepfunctions")
     _, without = role_session(source, allow("states:*", "*"))
     with pytest.raises(ClientError) as error:
-        sfn.create_state_machine(name=_name("sm"), definition=definition,
+        sfn.create_state_machine(name=new_name("sm"), definition=definition,
                                  roleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/{without}",
                                  loggingConfiguration=logging)
     code, message = denied(error)
@@ -295,6 +260,6 @@ def test_a_state_machine_logging_to_cloudwatch_needs_log_delivery_rights(source)
         "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
         "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
         "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"], "*"))
-    sfn.create_state_machine(name=_name("sm"), definition=definition,
+    sfn.create_state_machine(name=new_name("sm"), definition=definition,
                              roleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/{with_rights}",
                              loggingConfiguration=logging)

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from local_cloud.core import launcher
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.services.lambda_runtime import AsyncInvocation, AsyncQueueStore
+from tests.support.clouds import private_cloud
 
 ROLE_NAME = "local-lambda-test-role"
 TRUST = {"Version": "2012-10-17", "Statement": [{
@@ -400,8 +401,7 @@ def test_a_restarted_local_cloud_delivers_queued_invocations(tmp_path):
     function_arn = f"arn:aws:lambda:{REGION}:{SOURCE_ACCOUNT}:function:{name}"
     AsyncQueueStore(state_dir / "lambda" / "async-queue").save(AsyncInvocation(
         "left-over", function_arn, {"copy": "me"}, time.time(), attempts=1, in_flight=True))
-    cloud = launcher.start(state_dir)
-    try:
+    with private_cloud(state_dir) as cloud:
         session = boto3.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
         sts = session.client("sts", endpoint_url=cloud.endpoint)
@@ -429,6 +429,4 @@ def test_a_restarted_local_cloud_delivers_queued_invocations(tmp_path):
         stats = cloud.control("lambda", "stats")["functions"][function_arn]
         assert stats["async_retries"] == 1  # the interrupted run counted as the first attempt
         assert not list((state_dir / "lambda" / "async-queue").glob("*.json"))
-    finally:
-        launcher.stop(state_dir)
 

@@ -16,7 +16,7 @@ import uuid
 import weakref
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,24 +27,15 @@ import pytest
 
 from local_cloud.core import launcher, persistence
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from tests.conftest import CREDENTIAL_VARIABLES, cloud_environment, wait_until
+from tests.conftest import wait_until
+from tests.support.clouds import private_cloud
+from tests.support.comprehend import create_classifier
 
 FAST_COMPREHEND = {"submitted_s": 0.1, "training_s": 0.5, "import_s": 0.5}
 ECHO = "def handler(event, context):\n    return {'echo': event}\n"
 TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": "sts:AssumeRole",
     "Principal": {"Service": "lambda.amazonaws.com"}}]}
-
-
-@pytest.fixture
-def client_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[launcher.LocalCloud], None]:
-    """Point boto3 at a cloud for one test, leaving the session fixture's settings intact."""
-    def use(cloud: launcher.LocalCloud) -> None:
-        for key in CREDENTIAL_VARIABLES:
-            monkeypatch.delenv(key, raising=False)
-        for key, value in cloud.client_environment().items():
-            monkeypatch.setenv(key, value)
-    return use
 
 
 def restart(cloud: launcher.LocalCloud, **start: Any) -> launcher.LocalCloud:
@@ -91,13 +82,6 @@ def _queue(session: boto3.Session) -> tuple[str, str]:
     return url, arn["Attributes"]["QueueArn"]
 
 
-def _classifier(session: boto3.Session, name: str) -> str:
-    return str(session.client("comprehend").create_document_classifier(
-        DocumentClassifierName=name, VersionName="v1", LanguageCode="en",
-        DataAccessRoleArn=f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data",
-        InputDataConfig={"S3Uri": "s3://training/train.csv"})["DocumentClassifierArn"])
-
-
 def _status(session: boto3.Session, arn: str) -> str:
     return str(session.client("comprehend").describe_document_classifier(
         DocumentClassifierArn=arn)["DocumentClassifierProperties"]["Status"])
@@ -117,7 +101,7 @@ def build_world(cloud: launcher.LocalCloud, source: boto3.Session,
     dynamodb.put_item(TableName=world.table, Item={"pk": {"S": "k"}, "state": {"S": "DONE"}})
 
     cloud.control("comprehend", "configure", **FAST_COMPREHEND)
-    world.trained_classifier = _classifier(source, "kept-trained")
+    world.trained_classifier = create_classifier(source, "kept-trained")
     wait_until(lambda: _status(source, world.trained_classifier) == "TRAINED")
     world.policy = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "ImportByTarget", "Effect": "Allow", "Action": "comprehend:ImportModel",
@@ -126,7 +110,7 @@ def build_world(cloud: launcher.LocalCloud, source: boto3.Session,
                                                     ResourcePolicy=world.policy)
     # Still training when the cloud stops: its lifecycle follows the clock, not the process.
     cloud.control("comprehend", "configure", models={"kept-training": {"training_s": 3.0}})
-    world.training_classifier = _classifier(source, "kept-training")
+    world.training_classifier = create_classifier(source, "kept-training")
 
     events = target.client("events")
     world.bus = f"bus-{uuid.uuid4().hex[:8]}"
@@ -190,19 +174,14 @@ class Restarted:
 
 @pytest.fixture(scope="module")
 def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Restarted]:
-    state_dir = tmp_path_factory.mktemp("restart")
-    cloud = launcher.start(state_dir)
-    with cloud_environment(cloud):
-        try:
-            # Sessions made before the restart keep their assumed-role keys: STS state is kept.
-            source = boto3.Session(profile_name="source", region_name=REGION)
-            target = boto3.Session(profile_name="target", region_name=REGION)
-            world = build_world(cloud, source, target)
-            started = time.monotonic()
-            cloud = restart(cloud)
-            yield Restarted(cloud, world, source, target, time.monotonic() - started)
-        finally:
-            launcher.stop(state_dir)
+    with private_cloud(tmp_path_factory.mktemp("restart")) as cloud:
+        # Sessions made before the restart keep their assumed-role keys: STS state is kept.
+        source = boto3.Session(profile_name="source", region_name=REGION)
+        target = boto3.Session(profile_name="target", region_name=REGION)
+        world = build_world(cloud, source, target)
+        started = time.monotonic()
+        cloud = restart(cloud)
+        yield Restarted(cloud, world, source, target, time.monotonic() - started)
 
 
 # ---------------------------------------------------------------- after the restart
@@ -306,10 +285,8 @@ def test_running_execution_fails_visibly(restarted: Restarted):
 
 # ---------------------------------------------------------------- crashes and bad files
 
-def test_periodic_save_survives_a_crash(tmp_path: Path, client_env):
-    cloud = launcher.start(tmp_path, extra_env={"MODEL_COPY_LOCAL_SAVE_INTERVAL_S": "0.3"})
-    try:
-        client_env(cloud)
+def test_periodic_save_survives_a_crash(tmp_path: Path):
+    with private_cloud(tmp_path, extra_env={"MODEL_COPY_LOCAL_SAVE_INTERVAL_S": "0.3"}) as cloud:
         source = boto3.Session(profile_name="source", region_name=REGION)
         url, _ = _queue(source)
         wait_until(lambda: cloud.control("state", "status")["last_save"] is not None
@@ -319,37 +296,27 @@ def test_periodic_save_survives_a_crash(tmp_path: Path, client_env):
         time.sleep(0.2)
         cloud = launcher.start(tmp_path, port=cloud.port)
         assert url in source.client("sqs").list_queues().get("QueueUrls", [])
-    finally:
-        launcher.stop(tmp_path)
 
 
-def test_unreadable_state_is_set_aside_and_the_cloud_starts_empty(tmp_path: Path, client_env):
+def test_unreadable_state_is_set_aside_and_the_cloud_starts_empty(tmp_path: Path):
     (tmp_path / persistence.STATE_FILE).write_bytes(b"not a pickle, half a write")
-    cloud = launcher.start(tmp_path)
-    try:
-        client_env(cloud)
+    with private_cloud(tmp_path) as cloud:
         restored = cloud.control("state", "status")["restored"]
         assert restored["error"] and restored["services"] == []
         assert not (tmp_path / persistence.STATE_FILE).exists()
         assert list(tmp_path.glob(f"{persistence.STATE_FILE}.unreadable-*"))
         source = boto3.Session(profile_name="source", region_name=REGION)
         assert source.client("sqs").list_queues().get("QueueUrls", []) == []
-    finally:
-        launcher.stop(tmp_path)
 
 
-def test_save_writes_the_whole_file_or_nothing(tmp_path: Path, client_env):
-    cloud = launcher.start(tmp_path)
-    try:
-        client_env(cloud)
+def test_save_writes_the_whole_file_or_nothing(tmp_path: Path):
+    with private_cloud(tmp_path) as cloud:
         _queue(boto3.Session(profile_name="source", region_name=REGION))
         report = cloud.control("state", "save")
         path = tmp_path / persistence.STATE_FILE
         assert report["bytes"] == path.stat().st_size and report["skipped"] == {}
         assert pickle.loads(path.read_bytes())["format"] == persistence.FORMAT
         assert not list(tmp_path.glob(f".{persistence.STATE_FILE}*"))  # staging file renamed
-    finally:
-        launcher.stop(tmp_path)
 
 
 # ---------------------------------------------------------------- the pickler, in process

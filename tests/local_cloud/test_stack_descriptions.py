@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from local_cloud.cloudformation import deployer
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT
-from tests.local_cloud.test_iam_enforcement import allow, denied, role_session
+from tests.support.iam import allow, denied, no_policy_allows, role_session
 
 TEMPLATE = textwrap.dedent("""\
     AWSTemplateFormatVersion: "2010-09-09"
@@ -139,10 +139,8 @@ def test_a_role_session_needs_describe_stacks_on_the_stack(
         refused.client("cloudformation").describe_stacks(StackName="described")
     code, message = denied(error)
     assert code == "AccessDenied"
-    assert message == (
-        f"User: arn:aws:sts::{SOURCE_ACCOUNT}:assumed-role/{role}/probe is not authorized to "
-        f"perform: cloudformation:DescribeStacks on resource: {stack_arn} because no "
-        "identity-based policy allows the cloudformation:DescribeStacks action")
+    assert message == no_policy_allows(SOURCE_ACCOUNT, role, "cloudformation:DescribeStacks",
+                                       stack_arn)
 
 
 def test_a_redeployed_stack_keeps_its_id_and_is_update_complete(

@@ -1,5 +1,9 @@
-"""Comprehend models on a local cloud, for tests: create, describe, wait for a status, share;
-catch client errors; fast lifecycle settings for a block."""
+"""Comprehend models on a local cloud, for tests: create, train, describe, wait for a status,
+share; catch client errors; fast lifecycle settings for a block.
+
+Classifiers are created and trained the way `model-copy local train` does it
+(model_copy_cli.training), so tests, bench/ and the command make "a trained classifier" alike.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from botocore.exceptions import ClientError
 
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LOCAL_ROLE, LocalCloud
+from model_copy_cli import training
 from tests.support import new_name
 
-ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/comprehend-data-access"
+ROLE = training.data_access_role(SOURCE_ACCOUNT)
 TARGET_ROLE = f"arn:aws:iam::{TARGET_ACCOUNT}:role/{LOCAL_ROLE}"  # what the target profile assumes
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 FAST = {"submitted_s": 0.05, "training_s": 0.3, "import_s": 0.3, "stopping_s": 0.3,
@@ -27,13 +32,20 @@ FAST = {"submitted_s": 0.05, "training_s": 0.3, "import_s": 0.3, "stopping_s": 0
 
 def create_classifier(session: boto3.Session, name: str, version: str | None = "v1",
                       **extra: Any) -> str:
-    request: dict[str, Any] = {
-        "DocumentClassifierName": name, "LanguageCode": "en", "DataAccessRoleArn": ROLE,
-        "InputDataConfig": {"S3Uri": "s3://training/docs.csv"}, **extra}
-    if version:
-        request["VersionName"] = version
-    return str(session.client("comprehend").create_document_classifier(
-        **request)["DocumentClassifierArn"])
+    """A new classifier, training; `extra`: more CreateDocumentClassifier parameters."""
+    return training.create_classifier(session, name, version, **extra)
+
+
+def trained_classifier(session: boto3.Session, name: str | None = None, version: str = "v1",
+                       *, account: str = SOURCE_ACCOUNT, tags: list[dict[str, str]] | None = None,
+                       timeout_s: float = 30.0) -> str:
+    """A classifier of the session's account (`account`) that is TRAINED, else the test fails:
+    its ARN."""
+    props = training.train_classifier(session, name or new_name("clf"), version,
+                                      account=account, tags=tags, timeout_s=timeout_s,
+                                      interval_s=0.1)
+    assert props["Status"] == "TRAINED", f"{props['DocumentClassifierArn']} is {props['Status']}"
+    return str(props["DocumentClassifierArn"])
 
 
 def create_recognizer(session: boto3.Session, name: str, version: str = "v1") -> str:
@@ -91,8 +103,11 @@ def import_policy(*principals: str, effect: str = "Allow",
         "Principal": {"AWS": list(principals)}}]})
 
 
-def shared_model(source: boto3.Session, *principals: str) -> str:
-    arn = create_classifier(source, new_name("shared"))
+def shared_model(source: boto3.Session, *principals: str,
+                 create: Callable[[boto3.Session, str], str] = create_classifier) -> str:
+    """A trained model (`create`: a classifier unless told) whose policy lets `principals`
+    import it."""
+    arn = create(source, new_name("shared"))
     wait_trained(source, arn)
     source.client("comprehend").put_resource_policy(ResourceArn=arn,
                                                     ResourcePolicy=import_policy(*principals))
