@@ -212,8 +212,10 @@ def checkov_on_translated() -> Outcome:
 
 
 def mypy_targets() -> list[str]:
-    # tests/unit: the fakes there are checked against the domain's ports (typing.Protocol).
-    return [name for name in ("functions", "local_cloud", "model_copy_cli", "tests/unit")
+    # tests/unit and tests/support: the fakes are checked against the domain's ports
+    # (typing.Protocol).
+    return [name for name in ("functions", "local_cloud", "model_copy_cli", "tests/unit",
+                              "tests/support")
             if (REPO / name).is_dir()]
 
 

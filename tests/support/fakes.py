@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -163,3 +163,13 @@ class FakeEvents:
             return {"FailedEntryCount": 1,
                     "Entries": [{"ErrorCode": "AccessDenied", "ErrorMessage": "no"}]}
         return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]}
+
+
+if TYPE_CHECKING:  # mypy checks each fake against the domain ports it stands in for
+    from model_copy.importing import ImportingComprehend
+    from model_copy.reporting import EventPuts
+    from model_copy.sharing import PolicyComprehend
+
+    def _stands_in(comprehend: FakeComprehend, events: FakeEvents
+                   ) -> tuple[ImportingComprehend, PolicyComprehend, EventPuts]:
+        return comprehend, comprehend, events
