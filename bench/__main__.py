@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import tempfile
 import time
@@ -34,8 +33,8 @@ from bench.report import (
     render_table,
 )
 from local_cloud.cloudformation import pipeline
-from local_cloud.core import launcher
 from local_cloud.core.launcher import LocalCloud
+from tests.support import clouds
 
 RESULTS = Path(__file__).resolve().parent.parent / ".bench" / "latest.json"
 # The emulated work. Import 20 s so a fixed overhead of ~2 s shows as 0.10; the source is
@@ -74,19 +73,9 @@ IMPORT_POLL = _poll("ImportPollFirstSeconds", "ImportPollMaxSeconds")
 @contextmanager
 def private_cloud() -> Iterator[LocalCloud]:
     """A local cloud on a free port in a temporary directory, stopped whatever happens."""
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state:
-        cloud = launcher.start(Path(state))
-        try:
-            for key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                        "AWS_SESSION_TOKEN"):
-                os.environ.pop(key, None)
-            os.environ.update(cloud.client_environment())
-            yield cloud
-        finally:
-            launcher.stop(Path(state))
-            os.environ.clear()
-            os.environ.update(saved)
+    with tempfile.TemporaryDirectory(prefix="bench-cloud-") as state, \
+            clouds.private_cloud(Path(state)) as cloud:
+        yield cloud
 
 
 def _say(message: str) -> None:

@@ -36,8 +36,8 @@ from local_cloud.cloudformation import deployer
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from local_cloud.core.launcher import LocalCloud
 from tests.integration.conftest import manual_input
-from tests.integration.test_import_faults import share_detail
 from tests.support.comprehend import trained_classifier
+from tests.support.shares import share_detail
 
 
 def unique(prefix: str) -> str:

@@ -10,16 +10,16 @@ import pytest
 
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
-from tests.integration.test_import_faults import (
-    imports,
+from tests.integration.test_promotion_controls import _wait_for_approval_request
+from tests.support.comprehend import imports
+from tests.support.deployments import redeployed
+from tests.support.shares import (
     outcomes_on_source_bus,
     put_share,
     settle,
     share_detail,
-    shared_model,
+    shared_with_importer,
 )
-from tests.integration.test_promotion_controls import _wait_for_approval_request
-from tests.support.deployments import redeployed
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def strict_copier(source, target, strict) -> Copier:
 def test_a_share_put_in_a_without_approval_is_refused_by_b(strict_copier: Copier, local_cloud,
                                                            source):
     """Anyone in A putting a share event without an approval record: B refuses, no import."""
-    arn = shared_model(strict_copier)
+    arn = shared_with_importer(strict_copier.source)
     detail = share_detail(arn, f"unapproved-{uuid.uuid4().hex[:6]}")
     settle(local_cloud)
     before = imports(local_cloud)

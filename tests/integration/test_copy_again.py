@@ -11,7 +11,8 @@ import pytest
 
 from local_cloud.core.accounts import REGION, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
-from tests.integration.test_import_faults import imports, ledger_item, put_share, share_detail
+from tests.support.comprehend import imports
+from tests.support.shares import ledger_item, put_share, share_detail, shared_with_importer
 
 pytestmark = pytest.mark.fault
 
@@ -94,9 +95,7 @@ def test_a_share_announced_before_its_policy_is_imported_once_the_policy_lands(
 def test_thirty_seconds_of_describe_throttling_while_polling_ends_trained(
         copier: Copier, local_cloud, source):
     """DescribeDocumentClassifier throttled 100 % for 30 s while B polls: the copy ends TRAINED."""
-    from tests.integration.test_import_faults import shared_model
-
-    arn = shared_model(copier)
+    arn = shared_with_importer(copier.source)
     detail = share_detail(arn, f"throttled-{uuid.uuid4().hex[:6]}")
     before = imports(local_cloud)
     put_share(source, detail)

@@ -12,13 +12,13 @@ from botocore.exceptions import ClientError
 from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
-from tests.support.comprehend import create_classifier
+from tests.support.comprehend import comprehend_calls, create_classifier, imports
 from tests.support.deployments import redeployed
 
 
 def test_manual_start_copies_a_classifier_to_the_target(copier: Copier, local_cloud):
     arn = copier.create_classifier()
-    before = local_cloud.control("comprehend", "stats")
+    before = imports(local_cloud)
     execution = copier.wait_execution(copier.start(manual_input(arn)))
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     output = json.loads(execution["output"])
@@ -27,16 +27,7 @@ def test_manual_start_copies_a_classifier_to_the_target(copier: Copier, local_cl
     copy = copier.target.client("comprehend").describe_document_classifier(
         DocumentClassifierArn=result["targetModelArn"])["DocumentClassifierProperties"]
     assert copy["Status"] == "TRAINED" and copy["SourceModelArn"] == arn
-    after = local_cloud.control("comprehend", "stats")
-    assert _imports(after) - _imports(before) == 1
-
-
-def _imports(stats: dict) -> int:
-    return int(stats["accounts"].get(TARGET_ACCOUNT, {}).get("imports", 0))
-
-
-def _calls(stats: dict) -> int:
-    return sum(int(account.get("calls", 0)) for account in stats["accounts"].values())
+    assert imports(local_cloud) - before == 1
 
 
 FOREIGN_STATEMENT = {"Sid": "SomebodyElse", "Effect": "Allow",
@@ -131,14 +122,14 @@ def _input_of(copier: Copier, execution: dict) -> str:
 @pytest.mark.fault
 def test_malformed_input_fails_at_once_with_the_reason(copier: Copier, local_cloud):
     """Malformed input fails the execution at once, before any Comprehend call."""
-    before = local_cloud.control("comprehend", "stats")
+    before = comprehend_calls(local_cloud, None)
     execution = copier.wait_execution(copier.start(
         {"sourceModelArn": "arn:aws:comprehend:us-east-1:111111111111:endpoint/x",
          "targetAccounts": ["222222222222"]}))
     assert execution["status"] == "FAILED"
     assert execution["error"] == "InvalidCopyRequest"
     assert "only document-classifier and entity-recognizer" in execution["cause"]
-    assert _calls(local_cloud.control("comprehend", "stats")) == _calls(before)
+    assert comprehend_calls(local_cloud, None) == before
 
 
 @pytest.mark.fault

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
+from tests.support.comprehend import imports
 
 SHARED = "Model Version Shared"
 
@@ -28,11 +29,6 @@ def failing_entries(local_cloud):
     local_cloud.control("events", "fail_entries", clear=True)
 
 
-def _imports(local_cloud) -> int:
-    stats = local_cloud.control("comprehend", "stats")["accounts"]
-    return int(stats.get(TARGET_ACCOUNT, {}).get("imports", 0))
-
-
 @pytest.mark.fault
 def test_a_share_announcement_that_fails_once_is_retried_and_the_copy_succeeds(
         copier: Copier, local_cloud, failing_entries):
@@ -40,10 +36,10 @@ def test_a_share_announcement_that_fails_once_is_retried_and_the_copy_succeeds(
     arn = copier.create_classifier()
     copier.wait_trained(arn)
     failing_entries(1)
-    before = _imports(local_cloud)
+    before = imports(local_cloud)
     execution = copier.wait_execution(copier.start(manual_input(arn)), timeout=120)
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
-    assert _imports(local_cloud) - before == 1
+    assert imports(local_cloud) - before == 1
 
 
 @pytest.mark.fault
@@ -54,12 +50,12 @@ def test_a_share_announcement_that_always_fails_fails_the_target_and_withdraws_t
     arn = copier.create_classifier()
     copier.wait_trained(arn)
     failing_entries(None)
-    before = _imports(local_cloud)
+    before = imports(local_cloud)
     execution = copier.wait_execution(copier.start(manual_input(arn)), timeout=150)
     assert execution["status"] == "FAILED"
     cause = execution.get("cause", "")
     assert TARGET_ACCOUNT in cause and "EventBridge.FailedEntry" in cause, cause
-    assert _imports(local_cloud) == before
+    assert imports(local_cloud) == before
     comprehend = copier.source.client("comprehend")
     try:
         policy = json.loads(comprehend.describe_resource_policy(ResourceArn=arn)["ResourcePolicy"])

@@ -12,84 +12,29 @@ import threading
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
 from local_cloud.cloudformation import pipeline
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier
 from tests.support import new_name
-from tests.support.comprehend import trained_classifier
+from tests.support.comprehend import comprehend_calls, imports, trained_classifier
 from tests.support.deployments import redeployed
+from tests.support.shares import (
+    ledger_item,
+    outcomes_on_source_bus,
+    put_share,
+    settle,
+    share_detail,
+    shared_with_importer,
+)
 
-REGION = "us-east-1"
 pytestmark = pytest.mark.fault
-
-
-def share_detail(source_arn: str, name: str, **overrides: Any) -> dict[str, Any]:
-    kind = "entity-recognizer" if ":entity-recognizer/" in source_arn else "document-classifier"
-    return {"sourceModelArn": source_arn, "modelType": kind, "sourceAccount": SOURCE_ACCOUNT,
-            "targetAccount": TARGET_ACCOUNT, "targetModelName": name, "targetVersionName": "v1",
-            "correlationId": f"fault-{uuid.uuid4().hex[:8]}", **overrides}
-
-
-TARGET_BUS = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/model-copy"
-
-
-def put_share(session: boto3.Session, detail: dict[str, Any] | str,
-              bus: str = TARGET_BUS) -> dict[str, Any]:
-    body = detail if isinstance(detail, str) else json.dumps(detail)
-    return session.client("events").put_events(Entries=[{
-        "EventBusName": bus, "Source": "model-copy", "DetailType": "Model Version Shared",
-        "Detail": body}])
-
-
-def settle(cloud) -> None:
-    """Wait until every delivery and asynchronous invocation has run."""
-    for _ in range(3):
-        cloud.control("events", "wait_idle", timeout=60)
-        cloud.control("lambda", "wait_idle", timeout_s=60)
-
-
-def comprehend_calls(cloud, account: str = TARGET_ACCOUNT) -> int:
-    return int(cloud.control("comprehend", "stats")["accounts"].get(account, {}).get("calls", 0))
-
-
-def imports(cloud, account: str = TARGET_ACCOUNT) -> int:
-    return int(cloud.control("comprehend", "stats")["accounts"].get(account, {}).get("imports", 0))
-
-
-def ledger_item(target: boto3.Session, deployed: pipeline.Pipeline, detail: dict) -> dict | None:
-    table = boto3.Session(profile_name="target", region_name=REGION).resource(
-        "dynamodb").Table(deployed.target.outputs["ImportLedgerTableName"])
-    key = f"{detail['sourceModelArn']}|{detail['targetModelName']}|{detail['targetVersionName']}"
-    return table.get_item(Key={"copyKey": key}, ConsistentRead=True).get("Item")
-
-
-def outcomes_on_source_bus(cloud, correlation_id: str) -> list[dict]:
-    """What B reported back: outcomes go straight to the source's bus."""
-    seen = cloud.control("events", "recent", account=SOURCE_ACCOUNT, bus="model-copy", limit=0)
-    return [r["event"] for r in seen
-            if r["event"].get("detail", {}).get("correlationId") == correlation_id
-            and r["event"]["detail-type"] != "Model Version Shared"]
-
-
-def shared_model(copier: Copier) -> str:
-    """A trained classifier in A whose policy lets B's import role import it."""
-    from model_copy.policy import TargetCopy
-    from model_copy.sharing import share_model_version
-
-    arn = copier.create_classifier()
-    copier.wait_trained(arn)
-    role = f"arn:aws:iam::{TARGET_ACCOUNT}:role/model-copy-importer-{REGION}"
-    copy = TargetCopy(TARGET_ACCOUNT, arn.split("/")[1], "v1")  # any copy's statement admits
-    share_model_version(copier.source.client("comprehend"), arn, copy, role)
-    return arn
 
 
 @pytest.fixture
 def trained_model(copier: Copier) -> str:
-    return shared_model(copier)
+    return shared_with_importer(copier.source)
 
 
 def test_same_share_delivered_five_times_concurrently_imports_once(
@@ -149,8 +94,7 @@ def test_outsider_cannot_put_shares_on_the_target_bus(local_cloud, outsider, tra
     settle(local_cloud)
     before = comprehend_calls(local_cloud)
     detail = share_detail(trained_model, "from-outsider", sourceAccount=OUTSIDER_ACCOUNT)
-    bus_arn = f"arn:aws:events:{REGION}:{TARGET_ACCOUNT}:event-bus/model-copy"
-    response = put_share(outsider, detail, bus=bus_arn)
+    response = put_share(outsider, detail)  # to B's bus by ARN
     assert response["FailedEntryCount"] == 1
     assert response["Entries"][0]["ErrorCode"] == "AccessDeniedException"
     settle(local_cloud)
@@ -194,7 +138,7 @@ def _share_importing_for(copier: Copier, local_cloud, source, seconds: float,
     """A share of a new model put on B's bus, its copy taking `seconds` to import: its detail."""
     name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     local_cloud.control("comprehend", "configure", models={name: {"import_s": seconds}})
-    detail = share_detail(shared_model(copier), name)
+    detail = share_detail(shared_with_importer(copier.source), name)
     put_share(source, detail)
     return detail
 

@@ -9,6 +9,7 @@ import json
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 from tests.integration.test_kms_copy import _encrypted_model
+from tests.support.comprehend import imports
 
 
 def test_the_dry_run_of_an_encrypted_model_shows_the_key_requirements(copier: Copier):
@@ -34,10 +35,9 @@ def test_the_dry_run_of_a_plain_model_says_it_is_not_encrypted(copier: Copier):
 def test_a_target_without_a_data_access_role_refuses_an_encrypted_model(copier: Copier,
                                                                        local_cloud):
     arn, key = _encrypted_model(copier, grant_target=True)
-    before = local_cloud.control("comprehend", "stats")["accounts"].get(TARGET_ACCOUNT, {})
+    before = imports(local_cloud)
     execution = copier.wait_execution(copier.start(manual_input(arn)))
     assert execution["status"] == "FAILED", execution.get("output")
     cause = execution.get("cause") or ""
     assert "DataAccessRoleArn" in cause and key in cause, cause
-    after = local_cloud.control("comprehend", "stats")["accounts"].get(TARGET_ACCOUNT, {})
-    assert after.get("imports", 0) == before.get("imports", 0)
+    assert imports(local_cloud) == before

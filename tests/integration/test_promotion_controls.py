@@ -13,6 +13,7 @@ from model_copy.promotion import NothingToRollBack, current_version, rollback
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
+from tests.support.comprehend import imports
 from tests.support.deployments import redeployed
 
 
@@ -111,11 +112,9 @@ def test_approved_copy_proceeds_and_keeps_who_approved(gated_copier: Copier, loc
     arn = gated_copier.create_classifier()
     execution_arn = gated_copier.start(manual_input(arn))
     request = _wait_for_approval_request(gated_copier, execution_arn)
-    imports_before = local_cloud.control("comprehend", "stats")["accounts"].get(
-        TARGET_ACCOUNT, {}).get("imports", 0)
+    imports_before = imports(local_cloud)
     time.sleep(0.5)  # the gate holds: nothing is imported while it waits
-    assert local_cloud.control("comprehend", "stats")["accounts"].get(
-        TARGET_ACCOUNT, {}).get("imports", 0) == imports_before
+    assert imports(local_cloud) == imports_before
     decide(gated_copier.source.client("stepfunctions"), request["taskToken"], True, "alice",
            "QA passed", request)
     execution = gated_copier.wait_execution(execution_arn)

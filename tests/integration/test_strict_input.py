@@ -10,18 +10,14 @@ import pytest
 
 from local_cloud.core.accounts import SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
-from tests.integration.test_import_faults import comprehend_calls, put_share, settle, share_detail
+from tests.support.comprehend import comprehend_calls
+from tests.support.shares import put_share, settle, share_detail
 
 pytestmark = pytest.mark.fault
 
 
-def _calls(cloud) -> int:
-    return sum(int(a.get("calls", 0)) for a in
-               cloud.control("comprehend", "stats")["accounts"].values())
-
-
 def _refused(copier: Copier, cloud, execution_input: Any) -> dict[str, Any]:
-    before = _calls(cloud)
+    before = comprehend_calls(cloud, None)
     client = copier.source.client("stepfunctions")
     arn = client.start_execution(stateMachineArn=copier.pipeline.state_machine_arn,
                                  name=f"strict-{__import__('uuid').uuid4().hex[:10]}",
@@ -29,7 +25,7 @@ def _refused(copier: Copier, cloud, execution_input: Any) -> dict[str, Any]:
     execution = copier.wait_execution(arn)
     assert execution["status"] == "FAILED", execution
     assert execution["error"] == "InvalidCopyRequest", execution
-    assert _calls(cloud) == before, "nothing may be called for a refused request"
+    assert comprehend_calls(cloud, None) == before, "nothing may be called for a refused request"
     return execution
 
 

@@ -1,6 +1,6 @@
-"""Local clouds for tests: boto3 pointed at one (and at nothing else) for a block; a local
-cloud of a test's own, for tests that restart or break it (the session's cloud is shared); the
-environment of a `model-copy` process that starts a local cloud of its own."""
+"""Local clouds for tests and bench/: boto3 pointed at one (and at nothing else) for a block;
+a local cloud of one's own, for tests that restart or break it (the session's cloud is shared)
+and for the bench; the environment of a `model-copy` process that starts its own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from local_cloud.core import launcher
 
 CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
@@ -20,13 +18,17 @@ CREDENTIAL_VARIABLES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_K
 
 @contextmanager
 def cloud_environment(cloud: launcher.LocalCloud) -> Iterator[None]:
-    """Point boto3 at `cloud`, and at nothing else (no stray real credentials), in the block."""
-    with pytest.MonkeyPatch.context() as patch:
+    """Point boto3 at `cloud`, and at nothing else (no stray real credentials), in the block;
+    the environment as it was after it. (No pytest here: bench/ uses it too.)"""
+    saved = dict(os.environ)
+    try:
         for key in CREDENTIAL_VARIABLES:
-            patch.delenv(key, raising=False)
-        for key, value in cloud.client_environment().items():
-            patch.setenv(key, value)
+            os.environ.pop(key, None)
+        os.environ.update(cloud.client_environment())
         yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextmanager

@@ -123,3 +123,17 @@ def fast_lifecycle(cloud: LocalCloud) -> Iterator[None]:
         yield
     finally:
         cloud.control("comprehend", "reset")
+
+
+# ---------------------------------------------------------------- the local Comprehend's counters
+def comprehend_calls(cloud: LocalCloud, account: str | None = TARGET_ACCOUNT) -> int:
+    """Comprehend API calls the local cloud counted in `account` (None: in every account)."""
+    accounts = cloud.control("comprehend", "stats")["accounts"]
+    if account is None:
+        return sum(int(counted.get("calls", 0)) for counted in accounts.values())
+    return int(accounts.get(account, {}).get("calls", 0))
+
+
+def imports(cloud: LocalCloud, account: str = TARGET_ACCOUNT) -> int:
+    """ImportModel calls the local cloud counted in `account`."""
+    return int(cloud.control("comprehend", "stats")["accounts"].get(account, {}).get("imports", 0))
