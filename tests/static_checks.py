@@ -112,19 +112,8 @@ def _placeholder_arn(logical_id: str, kind: str, account: str) -> str:
 
 def offline_stack(scenario: str, template_path: Path = TEMPLATE) -> OfflineStack:
     """Translate the template offline as the local cloud's deployer does, without S3."""
-    from local_cloud.cloudformation.intrinsics import (
-        Evaluator,
-        Pseudo,
-        parameter_text,
-        resolve_parameters,
-    )
-    from local_cloud.cloudformation.sam_translate import (
-        ArtifactStore,
-        expand_for_each,
-        load_template,
-        package_local_artifacts,
-        translate_serverless,
-    )
+    from local_cloud.cloudformation.intrinsics import Evaluator, Pseudo
+    from local_cloud.cloudformation.sam_translate import ArtifactStore, translate_template
 
     class _NoUpload(ArtifactStore):
         """Code location only matters to a deployment; name it without uploading."""
@@ -136,12 +125,8 @@ def offline_stack(scenario: str, template_path: Path = TEMPLATE) -> OfflineStack
             return f"s3://{self.bucket}/{name}.zip"
 
     account, given = SCENARIOS[scenario]
-    raw = load_template(template_path)
-    values = resolve_parameters(raw.get("Parameters") or {}, given)
-    template = expand_for_each(raw, values)
-    template = package_local_artifacts(template, template_path.parent, _NoUpload())
-    texts = {name: parameter_text(value) for name, value in values.items()}
-    translated = translate_serverless(template, texts, REGION)
+    translation = translate_template(template_path, given, _NoUpload(), REGION)
+    translated, values = translation.template, translation.values
     resources: dict[str, dict[str, Any]] = translated.get("Resources") or {}
     stack_id = f"arn:aws:cloudformation:{REGION}:{account}:stack/{STACK_NAME}/offline"
     evaluator = Evaluator(

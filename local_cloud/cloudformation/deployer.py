@@ -40,18 +40,10 @@ from local_cloud.cloudformation.intrinsics import (
     TemplateError,
     as_text,
     order_by_references,
-    parameter_text,
-    resolve_parameters,
 )
 from local_cloud.cloudformation.providers import HANDLERS
 from local_cloud.cloudformation.resources import Context, Created, DeployError
-from local_cloud.cloudformation.sam_translate import (
-    ArtifactStore,
-    expand_for_each,
-    load_template,
-    package_local_artifacts,
-    translate_serverless,
-)
+from local_cloud.cloudformation.sam_translate import ArtifactStore, translate_template
 
 LOG = logging.getLogger(__name__)
 
@@ -108,15 +100,11 @@ def deploy(session: boto3.Session, template_path: Path, stack_name: str,
     if replaced is not None:
         delete(session, stack_name, state_dir)
     template_path = template_path.resolve()
-    raw = load_template(template_path)
-    values = resolve_parameters(raw.get("Parameters") or {}, parameters)
-    template = expand_for_each(raw, values)
     store = ArtifactStore(context.client("s3"), ARTIFACT_BUCKET.format(account=context.account),
                           prefix=stack_name)
-    template = package_local_artifacts(template, template_path.parent, store)
-    texts = {name: parameter_text(value) for name, value in values.items()}
-    template = translate_serverless(template, texts, context.region)
-    return _create_stack(context, template, values, texts, state_dir,
+    translated = translate_template(template_path, parameters, store, context.region)
+    return _create_stack(context, translated.template, translated.values, translated.texts,
+                         state_dir,
                          origin=(str(template_path), dict(parameters)), replaced=replaced)
 
 

@@ -6,6 +6,9 @@ Four steps, in the order CloudFormation itself applies them:
 3. package local code: folders named by `CodeUri` are zipped into the local S3 and ASL
    files named by `DefinitionUri` are inlined (the translator accepts only S3 locations);
 4. run the AWS SAM translator, which turns `AWS::Serverless::*` into plain resources.
+
+`translate_template` runs the four in order; the deployer and the offline static checks
+(tests/static_checks.py) both start from it.
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local_cloud.cloudformation.intrinsics import TemplateError
+from local_cloud.cloudformation.intrinsics import (
+    TemplateError,
+    parameter_text,
+    resolve_parameters,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -37,6 +45,28 @@ FOR_EACH_SECTIONS = ("Conditions", "Resources", "Outputs")
 SKIPPED_IN_ZIP = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 # A fixed timestamp keeps a zip's bytes, hence its S3 key, stable for unchanged code.
 ZIP_TIMESTAMP = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A template file made plain CloudFormation for one stack, with the parameter values it
+    was translated with: `values` as resolved (lists stay lists), `texts` as CloudFormation
+    receives them."""
+
+    template: dict[str, Any]
+    values: dict[str, Any]
+    texts: dict[str, str]
+
+
+def translate_template(path: Path, parameters: Mapping[str, str], store: ArtifactStore,
+                       region: str) -> Translated:
+    """The four steps above, for one stack's parameters; local code goes to `store`."""
+    raw = load_template(path)
+    values = resolve_parameters(raw.get("Parameters") or {}, parameters)
+    template = expand_for_each(raw, values)
+    template = package_local_artifacts(template, path.parent, store)
+    texts = {name: parameter_text(value) for name, value in values.items()}
+    return Translated(translate_serverless(template, texts, region), values, texts)
 
 
 # --- 1. reading ----------------------------------------------------------------------------
