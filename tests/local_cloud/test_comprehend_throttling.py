@@ -9,11 +9,11 @@ import pytest
 from botocore.config import Config
 
 from local_cloud.core.accounts import OUTSIDER_ACCOUNT, REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
+from tests.support import new_name
 from tests.support.comprehend import (
     NO_RETRIES,
     create_classifier,
     error_code,
-    new_name,
     raised_error,
     shared_model,
 )
