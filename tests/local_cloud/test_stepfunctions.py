@@ -13,6 +13,7 @@ import pytest
 
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.conftest import session_for
+from tests.support import new_name
 from tests.support.iam import service_role
 
 ROLE = f"arn:aws:iam::{SOURCE_ACCOUNT}:role/copy-model-state-machine"
@@ -27,21 +28,17 @@ def execution_roles(local_cloud) -> None:
                      "everything")
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def _machine(session: boto3.Session, states: dict[str, Any], start: str,
              role: str = ROLE) -> str:
     definition = {"StartAt": start, "States": states}
     return session.client("stepfunctions").create_state_machine(
-        name=_name("sm"), roleArn=role, definition=json.dumps(definition))["stateMachineArn"]
+        name=new_name("sm"), roleArn=role, definition=json.dumps(definition))["stateMachineArn"]
 
 
 def _run(session: boto3.Session, machine_arn: str, payload: Any = None,
          timeout: float = 20.0) -> dict[str, Any]:
     sfn = session.client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=machine_arn, name=_name("run"),
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=new_name("run"),
                               input=json.dumps(payload or {}))["executionArn"]
     return _finished(session, arn, timeout)
 
@@ -62,9 +59,9 @@ def _output(described: dict[str, Any]) -> Any:
 
 
 def test_aws_sdk_task_acts_as_the_state_machine_account(local_cloud, source, target):
-    mine = _name("mine")
+    mine = new_name("mine")
     source.client("sqs").create_queue(QueueName=mine)
-    theirs = _name("theirs")
+    theirs = new_name("theirs")
     target.client("sqs").create_queue(QueueName=theirs)
     machine = _machine(source, {"List": {
         "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:listQueues",
@@ -79,7 +76,7 @@ def test_aws_sdk_task_acts_as_the_state_machine_account(local_cloud, source, tar
 def test_comprehend_sdk_task_describes_a_resource_of_the_account(local_cloud, source, target):
     comprehend = source.client("comprehend")
     recognizer = comprehend.create_entity_recognizer(
-        RecognizerName=_name("rec"), VersionName="v1", LanguageCode="en",
+        RecognizerName=new_name("rec"), VersionName="v1", LanguageCode="en",
         DataAccessRoleArn=ROLE,
         InputDataConfig={"EntityTypes": [{"Type": "THING"}],
                          "Documents": {"S3Uri": "s3://bucket/docs"},
@@ -137,10 +134,10 @@ def test_lambda_invoke_acts_as_the_state_machine_account(local_cloud, source):
 
 
 def _bus_with_queue(session: boto3.Session) -> tuple[str, str]:
-    bus = _name("bus")
+    bus = new_name("bus")
     session.client("events").create_event_bus(Name=bus)
     sqs = session.client("sqs")
-    url = sqs.create_queue(QueueName=_name("q"))["QueueUrl"]
+    url = sqs.create_queue(QueueName=new_name("q"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(
         QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events = session.client("events")
