@@ -51,6 +51,12 @@ class Context:
         tail = f"-{uuid.uuid4().hex[:12].upper()}{suffix}"
         return f"{self.stack_name}-{logical_id}"[: limit - len(tail)] + tail
 
+    def physical_name(self, properties: Mapping[str, Any], name_key: str, logical_id: str,
+                      limit: int, suffix: str = "") -> Any:
+        """The name the template gives under `name_key`, else one generated as CloudFormation
+        generates it (`generated_name`)."""
+        return properties.get(name_key) or self.generated_name(logical_id, limit, suffix)
+
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"
 
@@ -74,8 +80,17 @@ def tag_map(tags: Any) -> dict[str, str]:
     return {str(tag["Key"]): as_text(tag["Value"]) for tag in tags or []}
 
 
-def tag_list(tags: Any) -> list[dict[str, str]]:
-    return [{"Key": key, "Value": value} for key, value in tag_map(tags).items()]
+def tag_list(tags: Any, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    """Tags as a list of pairs; `key` and `value` name the pair's fields where an API spells
+    them otherwise (KMS: TagKey/TagValue, Step Functions: key/value)."""
+    return [{key: name, value: text} for name, text in tag_map(tags).items()]
+
+
+def tagging(properties: Mapping[str, Any], keyword: str = "Tags",
+            form: Callable[[Any], Any] = tag_list) -> dict[str, Any]:
+    """The template's Tags as the keyword argument a create call takes (`Tags`, `tags`,
+    `TagsList`, ...) in that API's form (`tag_list`, `tag_map`): nothing when it has none."""
+    return {keyword: form(properties["Tags"])} if properties.get("Tags") else {}
 
 
 def as_bool(value: Any) -> bool:
@@ -98,3 +113,7 @@ Create = Callable[[Context, str, dict[str, Any]], Created]
 
 
 Delete = Callable[[Context, str, dict[str, Any]], None]
+
+
+# What a provider module offers: per resource type, its create and its delete.
+Providers = dict[str, tuple[Create, Delete]]

@@ -18,9 +18,9 @@ from local_cloud.cloudformation.providers import (
     ssm,
     stepfunctions,
 )
-from local_cloud.cloudformation.resources import Create, Delete
+from local_cloud.cloudformation.resources import Providers
 
-HANDLERS: dict[str, tuple[Create, Delete]] = {
+HANDLERS: Providers = {
     **iam.PROVIDERS,
     **awslambda.PROVIDERS,
     **events.PROVIDERS,

@@ -11,13 +11,13 @@ from typing import Any
 from local_cloud.cloudformation.intrinsics import as_text
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     ints,
     not_supported,
     pick,
     tag_map,
+    tagging,
 )
 
 
@@ -36,7 +36,7 @@ def _create_function(context: Context, logical_id: str, properties: dict[str, An
     kind = "AWS::Lambda::Function"
     not_supported(logical_id, kind, properties, "Layers", "VpcConfig", "FileSystemConfigs",
                    "LoggingConfig", "SnapStart", "CodeSigningConfigArn")
-    name = properties.get("FunctionName") or context.generated_name(logical_id, 64)
+    name = context.physical_name(properties, "FunctionName", logical_id, 64)
     request = ints(pick(properties, "Runtime", "Role", "Handler", "Description", "Timeout",
                           "MemorySize", "Environment", "DeadLetterConfig", "Architectures",
                           "TracingConfig", "KmsKeyArn", "PackageType", "EphemeralStorage",
@@ -47,8 +47,7 @@ def _create_function(context: Context, logical_id: str, properties: dict[str, An
         variables = request["Environment"].get("Variables", {})
         request["Environment"] = {"Variables": {key: as_text(value)
                                                 for key, value in variables.items()}}
-    if properties.get("Tags"):
-        request["Tags"] = tag_map(properties["Tags"])
+    request.update(tagging(properties, form=tag_map))
     function = context.client("lambda").create_function(
         FunctionName=name, Code=_function_code(properties), **request)
     if "ReservedConcurrentExecutions" in properties:
@@ -121,7 +120,7 @@ def _delete_alias(context: Context, _: str, teardown: dict[str, Any]) -> None:
                                           Name=teardown["name"])
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::Lambda::Function": (_create_function, _delete_function),
     "AWS::Lambda::Permission": (_create_permission, _delete_permission),
     "AWS::Lambda::EventInvokeConfig": (_create_event_invoke_config, _delete_event_invoke_config),

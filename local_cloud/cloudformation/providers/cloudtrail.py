@@ -6,13 +6,12 @@ from typing import Any
 
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     not_supported,
     pick,
-    tag_list,
+    tagging,
 )
 
 
@@ -20,14 +19,13 @@ def _create_trail(context: Context, logical_id: str, properties: dict[str, Any])
     not_supported(logical_id, "AWS::CloudTrail::Trail", properties, "AdvancedEventSelectors",
                    "InsightSelectors")
     cloudtrail = context.client("cloudtrail")
-    name = properties.get("TrailName") or context.generated_name(logical_id, 128)
+    name = context.physical_name(properties, "TrailName", logical_id, 128)
     request = {key: (as_bool(value) if key.startswith(("Is", "Include", "Enable")) else value)
                for key, value in pick(properties, "S3BucketName", "S3KeyPrefix",
                                        "IsMultiRegionTrail", "IncludeGlobalServiceEvents",
                                        "EnableLogFileValidation", "KMSKeyId",
                                        "IsOrganizationTrail", "SnsTopicName").items()}
-    if properties.get("Tags"):
-        request["TagsList"] = tag_list(properties["Tags"])
+    request.update(tagging(properties, "TagsList"))
     arn = cloudtrail.create_trail(Name=name, **request)["TrailARN"]
     if properties.get("EventSelectors"):
         cloudtrail.put_event_selectors(TrailName=name, EventSelectors=[
@@ -43,6 +41,6 @@ def _delete_trail(context: Context, name: str, _: dict[str, Any]) -> None:
     context.client("cloudtrail").delete_trail(Name=name)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::CloudTrail::Trail": (_create_trail, _delete_trail),
 }

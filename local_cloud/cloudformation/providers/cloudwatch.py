@@ -6,13 +6,12 @@ from typing import Any
 
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     ints,
     pick,
-    tag_list,
+    tagging,
 )
 
 ALARM_KEYS = ("AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
@@ -23,15 +22,14 @@ ALARM_KEYS = ("AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
 
 
 def _create_alarm(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
-    name = properties.get("AlarmName") or context.generated_name(logical_id, 255)
+    name = context.physical_name(properties, "AlarmName", logical_id, 255)
     request = ints(pick(properties, *ALARM_KEYS), "Period", "EvaluationPeriods",
                     "DatapointsToAlarm")
     if "Threshold" in request:
         request["Threshold"] = float(request["Threshold"])
     if "ActionsEnabled" in request:
         request["ActionsEnabled"] = as_bool(request["ActionsEnabled"])
-    if properties.get("Tags"):
-        request["Tags"] = tag_list(properties["Tags"])
+    request.update(tagging(properties))
     context.client("cloudwatch").put_metric_alarm(AlarmName=name, **request)
     return Created(name, {"Arn": context.arn("cloudwatch", f"alarm:{name}")})
 
@@ -40,6 +38,6 @@ def _delete_alarm(context: Context, name: str, _: dict[str, Any]) -> None:
     context.client("cloudwatch").delete_alarms(AlarmNames=[name])
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::CloudWatch::Alarm": (_create_alarm, _delete_alarm),
 }

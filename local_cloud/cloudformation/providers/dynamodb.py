@@ -10,13 +10,12 @@ from botocore.exceptions import ClientError
 from local_cloud.cloudformation.resources import (
     LOG,
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     not_supported,
     pick,
-    tag_list,
+    tagging,
 )
 
 
@@ -29,7 +28,7 @@ def _create_table(context: Context, logical_id: str, properties: dict[str, Any])
                    "ContributorInsightsSpecification", "KinesisStreamSpecification",
                    "ImportSourceSpecification")
     dynamodb = context.client("dynamodb")
-    name = properties.get("TableName") or context.generated_name(logical_id, 255)
+    name = context.physical_name(properties, "TableName", logical_id, 255)
     request = pick(properties, "AttributeDefinitions", "KeySchema", "BillingMode",
                     "TableClass", "DeletionProtectionEnabled")
     if "ProvisionedThroughput" in properties:
@@ -49,8 +48,7 @@ def _create_table(context: Context, logical_id: str, properties: dict[str, Any])
         sse = properties["SSESpecification"]
         request["SSESpecification"] = {"Enabled": as_bool(sse.get("SSEEnabled")),
                                        **pick(sse, "SSEType", "KMSMasterKeyId")}
-    if properties.get("Tags"):
-        request["Tags"] = tag_list(properties["Tags"])
+    request.update(tagging(properties))
     table = dynamodb.create_table(TableName=name, **request)["TableDescription"]
     ttl = properties.get("TimeToLiveSpecification")
     if ttl and as_bool(ttl.get("Enabled")):
@@ -74,6 +72,6 @@ def _delete_table(context: Context, name: str, _: dict[str, Any]) -> None:
     context.client("dynamodb").delete_table(TableName=name)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::DynamoDB::Table": (_create_table, _delete_table),
 }

@@ -8,14 +8,13 @@ from typing import Any
 
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
     DeployError,
+    Providers,
     as_json,
     ints,
     pick,
-    tag_list,
+    tagging,
 )
 
 
@@ -28,8 +27,7 @@ def _create_event_bus(context: Context, logical_id: str, properties: dict[str, A
     name = properties["Name"]
     extra = pick(properties, "EventSourceName", "Description", "KmsKeyIdentifier",
                   "DeadLetterConfig")
-    if properties.get("Tags"):
-        extra["Tags"] = tag_list(properties["Tags"])
+    extra.update(tagging(properties))
     arn = events.create_event_bus(Name=name, **extra)["EventBusArn"]
     policy = None
     if properties.get("Policy"):
@@ -74,7 +72,7 @@ def _delete_event_bus_policy(context: Context, statement_id: str,
 
 def _create_rule(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
     events = context.client("events")
-    name = properties.get("Name") or context.generated_name(logical_id, 64)
+    name = context.physical_name(properties, "Name", logical_id, 64)
     bus = _bus_name(properties.get("EventBusName", "default"))
     request = pick(properties, "ScheduleExpression", "Description", "RoleArn")
     if "EventPattern" in properties:
@@ -111,7 +109,7 @@ def _delete_rule(context: Context, _: str, teardown: dict[str, Any]) -> None:
     events.delete_rule(Name=name, EventBusName=bus)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::Events::EventBus": (_create_event_bus, _delete_event_bus),
     "AWS::Events::EventBusPolicy": (_create_event_bus_policy, _delete_event_bus_policy),
     "AWS::Events::Rule": (_create_rule, _delete_rule),

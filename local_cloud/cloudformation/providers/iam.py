@@ -10,12 +10,11 @@ from botocore.exceptions import ClientError
 from local_cloud.cloudformation.resources import (
     LOG,
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_json,
     pick,
-    tag_list,
+    tagging,
 )
 
 
@@ -29,12 +28,11 @@ def _policy_document(document: Any) -> str:
 
 def _create_role(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
     iam = context.client("iam")
-    name = properties.get("RoleName") or context.generated_name(logical_id, 64)
+    name = context.physical_name(properties, "RoleName", logical_id, 64)
     extra = pick(properties, "Path", "Description", "PermissionsBoundary")
     if "MaxSessionDuration" in properties:
         extra["MaxSessionDuration"] = int(properties["MaxSessionDuration"])
-    if properties.get("Tags"):
-        extra["Tags"] = tag_list(properties["Tags"])
+    extra.update(tagging(properties))
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=_policy_document(
         properties["AssumeRolePolicyDocument"]), **extra)["Role"]
     for policy in properties.get("Policies", []):
@@ -94,7 +92,7 @@ def _delete_policy(context: Context, _: str, teardown: dict[str, Any]) -> None:
 def _create_managed_policy(context: Context, logical_id: str,
                            properties: dict[str, Any]) -> Created:
     iam = context.client("iam")
-    name = properties.get("ManagedPolicyName") or context.generated_name(logical_id, 128)
+    name = context.physical_name(properties, "ManagedPolicyName", logical_id, 128)
     policy = iam.create_policy(
         PolicyName=name, PolicyDocument=_policy_document(properties["PolicyDocument"]),
         **pick(properties, "Path", "Description"))["Policy"]
@@ -112,7 +110,7 @@ def _delete_managed_policy(context: Context, arn: str, teardown: dict[str, Any])
     iam.delete_policy(PolicyArn=arn)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::IAM::Role": (_create_role, _delete_role),
     "AWS::IAM::Policy": (_create_policy, _delete_policy),
     "AWS::IAM::ManagedPolicy": (_create_managed_policy, _delete_managed_policy),

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     as_json,
     pick,
     tag_list,
+    tagging,
 )
 
 
@@ -21,9 +22,7 @@ def _create_key(context: Context, logical_id: str, properties: dict[str, Any]) -
     request = pick(properties, "Description", "KeyUsage", "KeySpec", "MultiRegion")
     if "KeyPolicy" in properties:
         request["Policy"] = as_json(properties["KeyPolicy"])
-    if properties.get("Tags"):
-        request["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]}
-                           for tag in tag_list(properties["Tags"])]
+    request.update(tagging(properties, form=partial(tag_list, key="TagKey", value="TagValue")))
     key = kms.create_key(**request)["KeyMetadata"]
     if as_bool(properties.get("EnableKeyRotation", False)):
         kms.enable_key_rotation(KeyId=key["KeyId"])
@@ -44,7 +43,7 @@ def _delete_key_alias(context: Context, name: str, _: dict[str, Any]) -> None:
     context.client("kms").delete_alias(AliasName=name)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::KMS::Key": (_create_key, _delete_key),
     "AWS::KMS::Alias": (_create_key_alias, _delete_key_alias),
 }

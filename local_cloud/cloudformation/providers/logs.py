@@ -8,21 +8,20 @@ from botocore.exceptions import ClientError
 
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_json,
     pick,
     tag_map,
+    tagging,
 )
 
 
 def _create_log_group(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
     logs = context.client("logs")
-    name = properties.get("LogGroupName") or context.generated_name(logical_id, 512)
+    name = context.physical_name(properties, "LogGroupName", logical_id, 512)
     request = pick(properties, "KmsKeyId", "LogGroupClass")
-    if properties.get("Tags"):
-        request["tags"] = tag_map(properties["Tags"])
+    request.update(tagging(properties, "tags", tag_map))
     logs.create_log_group(logGroupName=name, **{
         {"KmsKeyId": "kmsKeyId", "LogGroupClass": "logGroupClass"}.get(key, key): value
         for key, value in request.items()})
@@ -55,7 +54,7 @@ def _delete_resource_policy(context: Context, name: str, _: dict[str, Any]) -> N
             raise
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::Logs::LogGroup": (_create_log_group, _delete_log_group),
     "AWS::Logs::ResourcePolicy": (_create_resource_policy, _delete_resource_policy),
 }

@@ -6,9 +6,8 @@ from typing import Any
 
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     as_json,
     not_supported,
@@ -66,7 +65,7 @@ def _delete_bucket_policy(context: Context, _: str, teardown: dict[str, Any]) ->
     context.client("s3").delete_bucket_policy(Bucket=teardown["bucket"])
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::S3::Bucket": (_create_bucket, _delete_bucket),
     "AWS::S3::BucketPolicy": (_create_bucket_policy, _delete_bucket_policy),
 }

@@ -7,9 +7,8 @@ from typing import Any
 from local_cloud.cloudformation.intrinsics import as_text
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     pick,
 )
@@ -18,8 +17,7 @@ from local_cloud.cloudformation.resources import (
 def _create_topic(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
     sns = context.client("sns")
     fifo = as_bool(properties.get("FifoTopic", False))
-    name = properties.get("TopicName") or context.generated_name(
-        logical_id, 256, ".fifo" if fifo else "")
+    name = context.physical_name(properties, "TopicName", logical_id, 256, ".fifo" if fifo else "")
     attributes = {key: as_text(value) for key, value in pick(
         properties, "DisplayName", "KmsMasterKeyId", "ContentBasedDeduplication").items()}
     if fifo:
@@ -35,6 +33,6 @@ def _delete_topic(context: Context, arn: str, _: dict[str, Any]) -> None:
     context.client("sns").delete_topic(TopicArn=arn)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::SNS::Topic": (_create_topic, _delete_topic),
 }

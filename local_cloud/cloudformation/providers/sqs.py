@@ -10,13 +10,13 @@ from botocore.exceptions import ClientError
 from local_cloud.cloudformation.intrinsics import as_text
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     as_bool,
     as_json,
     pick,
     tag_map,
+    tagging,
 )
 
 QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
@@ -29,15 +29,13 @@ QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPerio
 def _create_queue(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
     sqs = context.client("sqs")
     fifo = as_bool(properties.get("FifoQueue", False))
-    name = properties.get("QueueName") or context.generated_name(
-        logical_id, 80, ".fifo" if fifo else "")
+    name = context.physical_name(properties, "QueueName", logical_id, 80, ".fifo" if fifo else "")
     attributes = {key: (as_json(value) if isinstance(value, dict) else as_text(value))
                   for key, value in pick(properties, *QUEUE_ATTRIBUTES).items()}
     if not fifo:
         attributes.pop("FifoQueue", None)  # SQS refuses FifoQueue=false
     request: dict[str, Any] = {"Attributes": attributes}
-    if properties.get("Tags"):
-        request["tags"] = tag_map(properties["Tags"])
+    request.update(tagging(properties, "tags", tag_map))
     url = sqs.create_queue(QueueName=name, **request)["QueueUrl"]
     arn = context.arn("sqs", name)
     return Created(url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
@@ -64,7 +62,7 @@ def _delete_queue_policy(context: Context, _: str, teardown: dict[str, Any]) -> 
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::SQS::Queue": (_create_queue, _delete_queue),
     "AWS::SQS::QueuePolicy": (_create_queue_policy, _delete_queue_policy),
 }

@@ -7,19 +7,17 @@ from typing import Any
 from local_cloud.cloudformation.intrinsics import as_text
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
+    Providers,
     pick,
-    tag_list,
+    tagging,
 )
 
 
 def _create_parameter(context: Context, logical_id: str, properties: dict[str, Any]) -> Created:
-    name = properties.get("Name") or context.generated_name(f"CFN-{logical_id}", 2048)
+    name = context.physical_name(properties, "Name", f"CFN-{logical_id}", 2048)
     request = pick(properties, "Description", "AllowedPattern", "Tier", "DataType")
-    if properties.get("Tags"):
-        request["Tags"] = tag_list(properties["Tags"])
+    request.update(tagging(properties))
     value = as_text(properties["Value"])
     context.client("ssm").put_parameter(Name=name, Value=value,
                                         Type=properties.get("Type", "String"), **request)
@@ -30,6 +28,6 @@ def _delete_parameter(context: Context, name: str, _: dict[str, Any]) -> None:
     context.client("ssm").delete_parameter(Name=name)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::SSM::Parameter": (_create_parameter, _delete_parameter),
 }

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from local_cloud.cloudformation.intrinsics import as_text
 from local_cloud.cloudformation.resources import (
     Context,
-    Create,
     Created,
-    Delete,
     DeployError,
+    Providers,
     as_bool,
     not_supported,
     tag_list,
+    tagging,
 )
 
 
@@ -38,7 +39,7 @@ def _create_state_machine(context: Context, logical_id: str,
                           properties: dict[str, Any]) -> Created:
     not_supported(logical_id, "AWS::StepFunctions::StateMachine", properties,
                    "EncryptionConfiguration")
-    name = properties.get("StateMachineName") or context.generated_name(logical_id, 80)
+    name = context.physical_name(properties, "StateMachineName", logical_id, 80)
     request: dict[str, Any] = {}
     if "LoggingConfiguration" in properties:
         request["loggingConfiguration"] = _logging_configuration(
@@ -46,9 +47,7 @@ def _create_state_machine(context: Context, logical_id: str,
     if "TracingConfiguration" in properties:
         request["tracingConfiguration"] = {
             "enabled": as_bool(properties["TracingConfiguration"].get("Enabled"))}
-    if properties.get("Tags"):
-        request["tags"] = [{"key": tag["Key"], "value": tag["Value"]}
-                           for tag in tag_list(properties["Tags"])]
+    request.update(tagging(properties, "tags", partial(tag_list, key="key", value="value")))
     arn = context.client("stepfunctions").create_state_machine(
         name=name, definition=state_machine_definition(properties),
         roleArn=properties["RoleArn"], type=properties.get("StateMachineType", "STANDARD"),
@@ -70,6 +69,6 @@ def _delete_state_machine(context: Context, arn: str, _: dict[str, Any]) -> None
     context.client("stepfunctions").delete_state_machine(stateMachineArn=arn)
 
 
-PROVIDERS: dict[str, tuple[Create, Delete]] = {
+PROVIDERS: Providers = {
     "AWS::StepFunctions::StateMachine": (_create_state_machine, _delete_state_machine),
 }
