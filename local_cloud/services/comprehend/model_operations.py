@@ -31,6 +31,20 @@ def _check_keys(backend: Any, volume_kms_key_id: str | None,
                       model_kms_key_id)
 
 
+def _create(backend: Any, kind: str, name: str, name_field: str, version_name: str,
+            tags: list[dict[str, str]], model_policy: str, **settings: Any) -> str:
+    """What creating either kind of model does: check its names and keys, then add it, on the
+    plan its name chooses; `settings` are the CustomModel fields of that kind's request."""
+    check_name(name, name_field)
+    check_name(version_name, "versionName", required=False)
+    _check_keys(backend, settings["volume_kms_key_id"], settings["model_kms_key_id"])
+    with state.lock:
+        model = CustomModel(kind=kind, name=name, version=version_name,
+                            account=backend.account_id, region=backend.region_name,
+                            plan=plan_for(name), **settings)
+        return add(backend, model, tags, model_policy)
+
+
 def create_document_classifier(self: Any, document_classifier_name: str, version_name: str,
                                data_access_role_arn: str, tags: list[dict[str, str]],
                                input_data_config: dict[str, Any],
@@ -38,19 +52,13 @@ def create_document_classifier(self: Any, document_classifier_name: str, version
                                language_code: str, volume_kms_key_id: str,
                                vpc_config: dict[str, Any], mode: str, model_kms_key_id: str,
                                model_policy: str) -> str:
-    check_name(document_classifier_name, "documentClassifierName")
-    check_name(version_name, "versionName", required=False)
-    _check_keys(self, volume_kms_key_id, model_kms_key_id)
-    with state.lock:
-        model = CustomModel(
-            kind=CLASSIFIER, name=document_classifier_name, version=version_name,
-            account=self.account_id, region=self.region_name, language_code=language_code,
-            plan=plan_for(document_classifier_name), data_access_role_arn=data_access_role_arn,
-            input_data_config=input_data_config, output_data_config=output_data_config,
-            mode=mode, volume_kms_key_id=volume_kms_key_id, model_kms_key_id=model_kms_key_id,
-            vpc_config=vpc_config, client_request_token=client_request_token)
-        arn = add(self, model, tags, model_policy)
-    return arn
+    return _create(self, CLASSIFIER, document_classifier_name, "documentClassifierName",
+                   version_name, tags, model_policy, language_code=language_code,
+                   data_access_role_arn=data_access_role_arn,
+                   input_data_config=input_data_config, output_data_config=output_data_config,
+                   mode=mode, volume_kms_key_id=volume_kms_key_id,
+                   model_kms_key_id=model_kms_key_id, vpc_config=vpc_config,
+                   client_request_token=client_request_token)
 
 
 def create_entity_recognizer(self: Any, recognizer_name: str, version_name: str,
@@ -58,18 +66,11 @@ def create_entity_recognizer(self: Any, recognizer_name: str, version_name: str,
                              input_data_config: dict[str, Any], language_code: str,
                              volume_kms_key_id: str, vpc_config: dict[str, Any],
                              model_kms_key_id: str, model_policy: str) -> str:
-    check_name(recognizer_name, "recognizerName")
-    check_name(version_name, "versionName", required=False)
-    _check_keys(self, volume_kms_key_id, model_kms_key_id)
-    with state.lock:
-        model = CustomModel(
-            kind=RECOGNIZER, name=recognizer_name, version=version_name,
-            account=self.account_id, region=self.region_name, language_code=language_code,
-            plan=plan_for(recognizer_name), data_access_role_arn=data_access_role_arn,
-            input_data_config=input_data_config, volume_kms_key_id=volume_kms_key_id,
-            model_kms_key_id=model_kms_key_id, vpc_config=vpc_config)
-        arn = add(self, model, tags, model_policy)
-    return arn
+    return _create(self, RECOGNIZER, recognizer_name, "recognizerName", version_name, tags,
+                   model_policy, language_code=language_code,
+                   data_access_role_arn=data_access_role_arn,
+                   input_data_config=input_data_config, volume_kms_key_id=volume_kms_key_id,
+                   model_kms_key_id=model_kms_key_id, vpc_config=vpc_config)
 
 
 def describe_document_classifier(self: Any, document_classifier_arn: str) -> CustomModel:
