@@ -15,28 +15,26 @@ def names(stack: Stack, name_or_id: str) -> bool:
 
 
 def described(stack: Stack) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "StackId": stack.stack_id,
-        "StackName": stack.name,
+    return {
+        **_in_both_shapes(stack, description_key="Description"),
         "Parameters": [{"ParameterKey": key, "ParameterValue": value}
                        for key, value in stack.parameters.items()],
-        "CreationTime": datetime.fromisoformat(stack.created_at),
-        "StackStatus": stack.status,
         "DisableRollback": False,
         "NotificationARNs": [],
         "Outputs": [_output(stack, key, value) for key, value in stack.outputs.items()],
         "Tags": {},  # moto's serializer turns a dict into the Key/Value list
         "EnableTerminationProtection": False,
-        "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
     }
-    if stack.description:
-        document["Description"] = stack.description
-    if stack.updated_at:
-        document["LastUpdatedTime"] = datetime.fromisoformat(stack.updated_at)
-    return document
 
 
 def summary(stack: Stack) -> dict[str, Any]:
+    return _in_both_shapes(stack, description_key="TemplateDescription")
+
+
+def _in_both_shapes(stack: Stack, description_key: str) -> dict[str, Any]:
+    """What `Stack` and `StackSummary` both tell of a stack; the template's description is
+    `Description` in one and `TemplateDescription` in the other. (moto's serializer orders
+    the members by the shape, so the order of keys here does not matter.)"""
     document: dict[str, Any] = {
         "StackId": stack.stack_id,
         "StackName": stack.name,
@@ -45,7 +43,7 @@ def summary(stack: Stack) -> dict[str, Any]:
         "DriftInformation": {"StackDriftStatus": "NOT_CHECKED"},
     }
     if stack.description:
-        document["TemplateDescription"] = stack.description
+        document[description_key] = stack.description
     if stack.updated_at:
         document["LastUpdatedTime"] = datetime.fromisoformat(stack.updated_at)
     return document
