@@ -117,15 +117,8 @@ class Doctor:
 
     def _target_lists_source(self) -> Check:
         assert self.target.stack is not None
-        listed = parse_accounts(self.target.stack.parameters.get("SourceAccountIds", ""))
-        if self.source.account in listed:
-            return Check("B lists A as a source", True,
-                         f"SourceAccountIds of {self.target.stack.name} has "
-                         f"{self.source.account}")
-        return Check("B lists A as a source", False,
-                     f"SourceAccountIds of {self.target.stack.name} is "
-                     f"{', '.join(listed) or 'empty'}, not {self.source.account}",
-                     f"add {self.source.account} to SourceAccountIds and deploy the target")
+        return _lists_account("B lists A as a source", self.target.stack, "SourceAccountIds",
+                              self.source.account, "target")
 
     def _bus_admits_source(self) -> Check:
         assert self.target.stack is not None
@@ -151,12 +144,10 @@ class Doctor:
         one of A's targets and its bus must carry that name."""
         assert self.source.stack is not None and self.target.stack is not None
         name = "A sends to B's bus"
-        targets = parse_accounts(self.source.stack.parameters.get("TargetAccountIds", ""))
-        if self.target.account not in targets:
-            return Check(name, False,
-                         f"TargetAccountIds of {self.source.stack.name} is "
-                         f"{', '.join(targets) or 'empty'}, not {self.target.account}",
-                         f"add {self.target.account} to TargetAccountIds and deploy the source")
+        listed = _lists_account(name, self.source.stack, "TargetAccountIds",
+                                self.target.account, "source")
+        if not listed.ok:
+            return listed
         target_bus = self.target.stack.outputs["EventBusArn"]
         source_name = _bus_name(self.source.stack.outputs["EventBusArn"])
         if _bus_name(target_bus) != source_name:
@@ -246,6 +237,18 @@ class Doctor:
                          "'delivered'", "deploy the source stack again (it creates the group)")
         logs.filter_log_events(logGroupName=group, limit=1)  # may this profile read it?
         return Check(name, True, f"{group} exists and this profile may read it")
+
+
+def _lists_account(name: str, stack: stacks.DeployedStack, parameter: str, account: str,
+                   side: str) -> Check:
+    """Whether the account list `parameter` of `stack` (the `side` deploying it) names
+    `account`; the fix is to add it there and deploy that side again."""
+    listed = parse_accounts(stack.parameters.get(parameter, ""))
+    if account in listed:
+        return Check(name, True, f"{parameter} of {stack.name} has {account}")
+    return Check(name, False,
+                 f"{parameter} of {stack.name} is {', '.join(listed) or 'empty'}, not {account}",
+                 f"add {account} to {parameter} and deploy the {side}")
 
 
 def _guarded(name: str, check: Callable[[], Check]) -> Check:
