@@ -21,6 +21,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 BASE_ACCESS_KEY = "local"
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]*/[^/]*/([^/,\s]+)/")
@@ -76,15 +77,11 @@ def _error_body(environ: dict[str, Any], service: str | None, code: str,
     if "json" in content_type:
         return ("application/x-amz-json-1.1",
                 json.dumps({"__type": code, "message": message}).encode())
-    error = f"<Code>{code}</Code><Message>{_xml(message)}</Message>"
+    error = f"<Code>{code}</Code><Message>{xml_escape(message)}</Message>"
     if service == "s3":
         return "application/xml", f"<Error>{error}</Error>".encode()
     return ("text/xml", f"<ErrorResponse><Error><Type>Sender</Type>{error}</Error>"
                         "<RequestId>local</RequestId></ErrorResponse>".encode())
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class IssuedCredentialsOnly:

@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote
+from xml.sax.saxutils import escape as xml_escape
 
 from local_cloud.core import control
 from local_cloud.iam import identities
@@ -151,7 +152,7 @@ def _denied_response(call: Call, message: str, environ: dict[str, Any],
         "sqs", "sts", "iam", "cloudformation")
     if query_protocol:
         body = ("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                f"<Message>{_xml_escape(message)}</Message></Error>"
+                f"<Message>{xml_escape(message)}</Message></Error>"
                 "<RequestId>local-iam</RequestId></ErrorResponse>").encode()
         start_response("403 Forbidden", [("Content-Type", "text/xml"),
                                          ("Content-Length", str(len(body)))])
@@ -175,10 +176,6 @@ def _denied_response(call: Call, message: str, environ: dict[str, Any],
                             ("Content-Length", str(len(body))),
                             ("x-amzn-RequestId", str(uuid.uuid4())), *headers])
     return [body]
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class IamEnforcement:
