@@ -24,36 +24,33 @@ from tests.conftest import wait_until
 from tests.support import new_name
 from tests.support.comprehend import trained_classifier
 from tests.support.deployments import redeployed
+from tests.support.history import History
 
 
-def _entered(event_id: int, name: str, account: str) -> dict[str, Any]:
-    return {"id": event_id, "type": "TaskStateEntered", "previousEventId": event_id - 1,
-            "stateEnteredEventDetails": {"name": name, "input": json.dumps(
-                {"target": {"account": account}})}}
+def _started(account: str) -> History:
+    history = History()
+    history.add("ExecutionStarted", executionStartedEventDetails={"input": json.dumps(
+        {"sourceModelArn": "arn", "targetAccounts": [account]})})
+    return history
+
+
+def _gated_history(account: str) -> History:
+    history = _started(account)
+    history.entered("AwaitApproval", at=1, input=json.dumps({"target": {"account": account}}))
+    return history
+
+
+def _target_end(history: History, name: str, output: dict[str, Any]) -> None:
+    history.exited(name, at=2, output=json.dumps(output))
 
 
 def test_a_target_waiting_for_approval_says_how_to_answer():
-    progress = reduce_history([
-        {"id": 1, "type": "ExecutionStarted", "executionStartedEventDetails": {"input": json.dumps(
-            {"sourceModelArn": "arn", "targetAccounts": [TARGET_ACCOUNT]})}},
-        _entered(2, "AwaitApproval", TARGET_ACCOUNT),
-        {"id": 3, "type": "TaskSubmitted", "previousEventId": 2},
-    ])
+    history = _gated_history(TARGET_ACCOUNT)
+    history.add("TaskSubmitted", at=1.1)
+    progress = reduce_history(history.events)
     target = progress.targets[TARGET_ACCOUNT]
     assert target.stage is Stage.AWAITING_APPROVAL, "a submitted approval task is not a delivery"
     assert f"model-copy approve|reject EXECUTION --target {TARGET_ACCOUNT}" in target.label
-
-
-def _target_end(history: list[dict[str, Any]], name: str, output: dict[str, Any]) -> None:
-    event_id = len(history) + 1
-    history.append({"id": event_id, "type": "PassStateExited", "previousEventId": event_id - 1,
-                    "stateExitedEventDetails": {"name": name, "output": json.dumps(output)}})
-
-
-def _gated_history(account: str) -> list[dict[str, Any]]:
-    return [{"id": 1, "type": "ExecutionStarted", "executionStartedEventDetails": {
-        "input": json.dumps({"sourceModelArn": "arn", "targetAccounts": [account]})}},
-        _entered(2, "AwaitApproval", account)]
 
 
 def test_a_rejected_target_fails_and_names_who_rejected_it_and_why():
@@ -63,7 +60,7 @@ def test_a_rejected_target_fails_and_names_who_rejected_it_and_why():
     _target_end(history, "TargetRejected", {"account": TARGET_ACCOUNT, "status": "FAILED",
                                             "error": "ModelCopyRejected",
                                             "cause": json.dumps(decision)})
-    target = reduce_history(history).targets[TARGET_ACCOUNT]
+    target = reduce_history(history.events).targets[TARGET_ACCOUNT]
     assert target.stage is Stage.FAILED and target.approval == decision
     assert target.label == ("failed: rejected by arn:aws:sts::111111111111:assumed-role/qa/ann "
                             "at 2026-11-25T08:00:00+00:00: bad metrics")
@@ -74,14 +71,12 @@ def test_an_approved_target_keeps_the_decision_and_an_ungated_one_has_none():
     history = _gated_history(TARGET_ACCOUNT)
     _target_end(history, "TargetSucceeded", {"account": TARGET_ACCOUNT, "status": "TRAINED",
                                              "targetModelArn": "arn:copy", "approval": approved})
-    assert reduce_history(history).targets[TARGET_ACCOUNT].approval == approved
-    history = _gated_history(TARGET_ACCOUNT)[:1]
-    history.append({"id": 2, "type": "TaskStateEntered", "previousEventId": 1,
-                    "stateEnteredEventDetails": {"name": "ShareWithTarget", "input": json.dumps(
-                        {"target": {"account": TARGET_ACCOUNT}})}})
+    assert reduce_history(history.events).targets[TARGET_ACCOUNT].approval == approved
+    history = _started(TARGET_ACCOUNT)
+    history.iteration(TARGET_ACCOUNT, at=1)
     _target_end(history, "TargetSucceeded", {"account": TARGET_ACCOUNT, "status": "TRAINED",
                                              "approval": {"decision": "NOT_REQUIRED"}})
-    target = reduce_history(history).targets[TARGET_ACCOUNT]
+    target = reduce_history(history.events).targets[TARGET_ACCOUNT]
     assert target.stage is Stage.TRAINED and target.approval is None
 
 
@@ -98,7 +93,7 @@ def test_a_timed_out_approval_fails_the_target_with_its_reason():
     _target_end(history, "ApprovalTimedOut", {
         "account": TARGET_ACCOUNT, "status": "FAILED", "error": "ApprovalTimedOut",
         "cause": f"nobody approved the copy to account {TARGET_ACCOUNT} within 30 s"})
-    target = reduce_history(history).targets[TARGET_ACCOUNT]
+    target = reduce_history(history.events).targets[TARGET_ACCOUNT]
     assert target.stage is Stage.FAILED and target.error == "ApprovalTimedOut"
     assert "nobody approved" in target.label and target.approval is None
 

@@ -10,6 +10,7 @@ import pytest
 from local_cloud.core.accounts import TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 from tests.support.deployments import redeployed
+from tests.support.history import state
 
 PAYLOAD_LIMIT = 256 * 1024  # bytes of UTF-8; the local Step Functions fails a state beyond it
 LARGEST = {"TrainingPollFirstSeconds": "1", "TrainingPollMaxSeconds": "1",
@@ -50,7 +51,7 @@ def test_largest_settings_keep_every_state_payload_bounded(largest, source, targ
     history = source.client("stepfunctions").get_execution_history(
         executionArn=execution["executionArn"], maxResults=1000)["events"]
     waits = [e for e in history if e.get("stateEnteredEventDetails", {}).get("name")
-             == "WaitForTraining"]
+             == state("WaitForTraining")]
     assert len(waits) >= 2, "the training was polled"
     sizes = _payloads(history)
     assert sizes and max(size for _, size in sizes) < 16 * 1024, max(sizes, key=lambda s: s[1])

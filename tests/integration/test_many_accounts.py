@@ -21,7 +21,7 @@ import pytest
 
 from local_cloud.cloudformation import deployer, pipeline
 from tests.integration.conftest import execution_ended
-from tests.support import new_name
+from tests.support import history, new_name
 from tests.support.comprehend import trained_classifier
 
 pytestmark = pytest.mark.slow
@@ -136,7 +136,7 @@ def _seconds_until_state(fleet: Fleet, execution_arn: str, state: str) -> list[f
         executionArn=execution_arn) for e in page["events"]]
     started = events[0]["timestamp"]
     return [(e["timestamp"] - started).total_seconds() for e in events
-            if e.get("stateEnteredEventDetails", {}).get("name") == state]
+            if e.get("stateEnteredEventDetails", {}).get("name") == history.state(state)]
 
 
 def test_no_stack_or_a_refusing_bus_fails_that_target_at_once_naming_it(fleet: Fleet):

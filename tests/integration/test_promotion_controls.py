@@ -15,6 +15,7 @@ from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 from tests.integration.conftest import Copier, manual_input
 from tests.support.comprehend import imports
 from tests.support.deployments import redeployed
+from tests.support.history import state
 
 
 def _history(copier: Copier, execution_arn: str) -> list[dict]:
@@ -46,7 +47,8 @@ def test_dry_run_reports_the_plan_and_changes_nothing(copier: Copier, local_clou
         TARGET_ACCOUNT, {}).get("imports", 0)
     states = [e.get("stateEnteredEventDetails", {}).get("name") for e in
               _history(copier, execution["executionArn"])]
-    assert "ShareWithTarget" not in states and "AnnounceShareAndWait" not in states
+    assert state("ShareWithTarget") not in states
+    assert state("AnnounceShareAndWait") not in states
 
 
 def test_dry_run_still_fails_on_a_missing_model(copier: Copier):
@@ -184,7 +186,7 @@ def test_an_import_outcome_carrying_an_approval_token_approves_nothing(
     assert "answer does not match this copy" in execution["cause"]
     states = [e.get("stateEnteredEventDetails", {}).get("name") for e in
               _history(gated_copier, execution_arn)]
-    assert "ShareWithTarget" not in states, "nothing was shared"
+    assert state("ShareWithTarget") not in states, "nothing was shared"
 
 
 def test_a_decision_for_another_execution_fails_only_the_target_it_reached(
