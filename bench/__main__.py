@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from model_copy.contract import TRAINED_STATUSES
+from model_copy.contract import TRAINED_STATUSES, DetailType
 
 from bench import cold_start, packaging, polling
 from bench.copies import Copier, CopyBroken, by_service
@@ -98,7 +98,7 @@ def single_copy(copier: Copier, prefix: str = "bench-single") -> dict[str, Any]:
     copy = copier.describe(result["targetModelArn"], session=copier.target)
     trained_at = copy["TrainingEndTime"]
     imported_events = [e for e in copier.outcome_events(OUTCOME_BUS)
-                       if e.get("detail-type") == "Model Imported"
+                       if e.get("detail-type") == DetailType.MODEL_IMPORTED
                        and e.get("detail", {}).get("targetModelArn") == result["targetModelArn"]]
     assert finished.stopped is not None
     return {"calls": calls, "seconds": finished.seconds,
