@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import pytest
 
@@ -95,6 +96,9 @@ def test_policy_revisions_are_checked(source):
     assert described["PolicyRevisionId"] == second
     assert json.loads(described["ResourcePolicy"]) == json.loads(
         import_policy(TARGET_ACCOUNT, OUTSIDER_ACCOUNT))
+    # Timestamps, as the API model types them: a share reads CreationTime to know whether a
+    # late first create can still land over what it writes (model_copy.sharing).
+    assert isinstance(described["CreationTime"], datetime)
     assert described["CreationTime"] <= described["LastModifiedTime"]
     assert error_code(lambda: comprehend.delete_resource_policy(
         ResourceArn=arn, PolicyRevisionId=first_revision)) == "InvalidRequestException"

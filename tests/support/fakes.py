@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -40,6 +42,10 @@ class FakeComprehend:
         self.policy: str | None = json.dumps(policy) if policy is not None else None
         self.revision: str | None = "rev-0" if policy is not None else None
         self.writes = 0
+        # The policy's CreationTime, as DescribeResourcePolicy gives it; `clock` is the
+        # service's clock (epoch seconds), for tests that play time.
+        self.clock: Callable[[], float] = time.time
+        self.created_at: float | None = self.clock() - 3600 if policy is not None else None
         self.before_put: Callable[[dict[str, Any]], object] = lambda request: None
         self.policy_describe_errors: list[ClientError] = []
 
@@ -97,6 +103,8 @@ class FakeComprehend:
     # ------------------------------------------------------------------ the resource policy
     def _write(self, text: str) -> str:
         self.writes += 1
+        if self.policy is None:
+            self.created_at = self.clock()
         self.policy, self.revision = text, f"rev-{self.writes}"
         return self.revision
 
@@ -106,7 +114,9 @@ class FakeComprehend:
             raise self.policy_describe_errors.pop(0)
         if self.policy is None:
             raise client_error("ResourceNotFoundException", "DescribeResourcePolicy", "no policy")
-        return {"ResourcePolicy": self.policy, "PolicyRevisionId": self.revision}
+        created = datetime.fromtimestamp(self.created_at or 0.0, UTC)
+        return {"ResourcePolicy": self.policy, "PolicyRevisionId": self.revision,
+                "CreationTime": created, "LastModifiedTime": created}
 
     def put_resource_policy(self, **request: Any) -> dict[str, Any]:
         self.calls.append(("put_resource_policy", request))
@@ -132,7 +142,7 @@ class FakeComprehend:
                                f"PolicyRevisionId {request.get('PolicyRevisionId')} does not "
                                "match the current policy revision")
         self.writes += 1
-        self.policy, self.revision = None, None
+        self.policy, self.revision, self.created_at = None, None, None
         return {}
 
     @property

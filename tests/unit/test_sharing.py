@@ -29,7 +29,7 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # sharing calls call_with_retries without a `sleep` argument, so real time.sleep runs;
     # zero delays keep throttling tests instant.
     monkeypatch.setattr(retry, "backoff_delays", lambda attempts, base, cap: [0.0] * attempts)
-    monkeypatch.setattr(sharing, "CREATE_CHECKS_S", (0.0, 0.0))  # the looks after a create
+    monkeypatch.setattr(sharing, "CREATE_CHECKS_AT_S", (0.0, 0.0))  # the looks after a create
     yield
 
 
@@ -344,3 +344,74 @@ def test_a_first_policy_that_survives_is_not_written_twice() -> None:
     share_model_version(comprehend, ARN, COPY, PRINCIPAL, sleep=lambda _s: None)
     assert len(comprehend.puts) == 1
     assert [s.get("Sid") for s in comprehend.statements()] == [statement_id(COPY)]
+
+
+class PlayedTime:
+    """One clock for the share and the fake service; sleeping advances it."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_share_into_a_policy_created_moments_ago_looks_again_and_survives_a_late_creator(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the 25-account test under load: a first share whose create (no revision, so
+    unconditional) lands late overwrites every statement merged since, including those of
+    shares that had already finished. A share into a policy younger than the look-again window
+    looks again until the window has passed, and merges again if its statement is gone."""
+    monkeypatch.setattr(sharing, "CREATE_CHECKS_AT_S", (1.0, 3.0))
+    played = PlayedTime()
+    comprehend = FakeComprehend()
+    comprehend.clock = played.clock
+    comprehend._write(json.dumps({"Statement": [FOREIGN]}))  # created just now by another copy
+    played.sleep(0.5)
+    late = {**FOREIGN, "Sid": "ModelCopyLateCreator"}
+    landed: list[bool] = []
+
+    def describe_after_a_late_create(ResourceArn: str) -> dict[str, Any]:
+        if comprehend.writes == 2 and not landed:  # ours is in; a stale create lands now
+            landed.append(True)
+            comprehend._write(json.dumps({"Statement": [late]}))
+        return original(ResourceArn)
+
+    original = comprehend.describe_resource_policy
+    comprehend.describe_resource_policy = describe_after_a_late_create  # type: ignore[method-assign]
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL, sleep=played.sleep, clock=played.clock)
+    assert landed
+    assert statement_id(COPY) in {s.get("Sid") for s in comprehend.statements()}
+
+
+def test_a_share_into_an_old_policy_does_not_look_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sharing, "CREATE_CHECKS_AT_S", (1.0, 3.0))
+    played = PlayedTime()
+    comprehend = FakeComprehend(policy={"Statement": [FOREIGN]})
+    comprehend.clock = played.clock
+    comprehend.created_at = played.now - 60
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL, sleep=played.sleep, clock=played.clock)
+    assert [name for name, _ in comprehend.calls] == ["describe_resource_policy",
+                                                      "put_resource_policy"]
+
+
+def test_a_throttled_first_create_reads_again_before_writing() -> None:
+    """An unconditional create retried in place could land long after its read, over
+    statements written meanwhile: after a refusal it reads again, so it may become a
+    conditional merge."""
+    comprehend = FakeComprehend()
+    failures = [client_error("ThrottlingException", "PutResourcePolicy")]
+
+    def throttle_once(request: dict[str, Any]) -> None:
+        if failures:
+            raise failures.pop(0)
+
+    comprehend.before_put = throttle_once
+    share_model_version(comprehend, ARN, COPY, PRINCIPAL, sleep=lambda _s: None)
+    names = [name for name, _ in comprehend.calls]
+    assert names[:3] == ["describe_resource_policy", "put_resource_policy",
+                         "describe_resource_policy"], names
+    assert statement_id(COPY) in {s.get("Sid") for s in comprehend.statements()}
