@@ -17,7 +17,7 @@ from model_copy.contract import TRAINED_STATUSES
 
 from local_cloud.core import launcher
 from local_cloud.core.accounts import REGION, SOURCE_ACCOUNT, TARGET_ACCOUNT
-from model_copy_cli import copy, local, training
+from model_copy_cli import copy, local, stacks, training
 from model_copy_cli.errors import CliError
 from model_copy_cli.follow import follow
 
@@ -74,8 +74,9 @@ def run_demo(as_json: bool = False) -> int:
         request = copy.check_request(arn, [TARGET_ACCOUNT], None, None)
         if state.state_machine_arn is None:
             raise CliError("the demo pipeline did not deploy; see " f"{directory / 'server.log'}")
+        # With its stack, as `copy` has it: the stack's delivery log shows "delivered".
         pipe = copy.Pipeline(session=source, state_machine_arn=state.state_machine_arn,
-                             local=True)
+                             local=True, source_stack=stacks.read(source, copy.SOURCE_STACK))
         execution_arn = copy.start_copy(pipe, request)
         code = follow(pipe, execution_arn, as_json)  # the same flow as `copy`
         _say(as_json, f"demo took {time.monotonic() - started:.1f}s")
