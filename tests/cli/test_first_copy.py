@@ -4,11 +4,13 @@ the AWS CLI's cache (~/.aws/cli/cache). Both runs must end with a TRAINED copy i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -94,3 +96,50 @@ def test_your_first_copy_works_as_written_twice(tmp_path):
         # The AWS CLI cached the profile's role credentials, as a user's would: the second
         # run starts with the first cloud's credentials in the cache.
         assert list((home / ".aws" / "cli" / "cache").glob("*.json")), attempt
+
+
+def _json_documents(output: str) -> list[Any]:
+    """The JSON documents the AWS CLI printed, in order, among the other commands' lines."""
+    decoder, documents, at = json.JSONDecoder(), [], 0
+    while (start := output.find("{\n", at)) != -1:
+        document, at = decoder.raw_decode(output, start)
+        documents.append(document)
+    return documents
+
+
+def readme_aws_cli_training() -> str:
+    """The AWS CLI command "Your first copy" gives instead of `model-copy local train`."""
+    section = (REPO_ROOT / "README.md").read_text().split("## Your first copy", 1)[1]
+    found = re.search(r"`(aws comprehend create-document-classifier[^`]*)`", section)
+    assert found, "the section shows the AWS CLI command"
+    return " ".join(found.group(1).split())
+
+
+def readme_local_cloud_block() -> list[str]:
+    section = (REPO_ROOT / "README.md").read_text().split("## The local cloud", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the section has a bash block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_the_aws_cli_lines_of_the_readme_work_as_written(tmp_path):
+    """"The local cloud"'s block, with the AWS CLI training command of "Your first copy" run
+    between its lines: the model lands in the source account and the listing shows it."""
+    up, listing, down = readme_local_cloud_block()
+    assert up.startswith("make local-up") and down.startswith("make local-down")
+    work, home = _checkout(tmp_path), tmp_path / "home"
+    home.mkdir()
+    port = launcher.free_port()
+    try:
+        done = _run([up, readme_aws_cli_training(), listing], work, home, port)
+        assert done.returncode == 0, done.stderr[-3000:]
+    finally:
+        stopped = _run([down], work, home, port)
+    assert stopped.returncode == 0, stopped.stderr
+    created, listed = _json_documents(done.stdout)
+    arn = f"arn:aws:comprehend:{REGION}:111111111111:document-classifier/news/version/v1"
+    assert created["DocumentClassifierArn"] == arn
+    assert [c["DocumentClassifierArn"] for c in listed["DocumentClassifierPropertiesList"]] == [
+        arn]
+    assert launcher.running(work / ".local-cloud") is None
