@@ -1,7 +1,9 @@
 """IAM in the local cloud: one policy evaluator for identity and resource policies.
 
 - `evaluator`: `evaluate(principal, request, identity_policies, resource_policy)` decides as
-  AWS does (explicit Deny wins; same account: either side allows; another account: both).
+  AWS does (explicit Deny wins; same account: either side allows; another account: both);
+  `service_allowed(policies, service, request)` decides for an AWS service principal (a logs
+  resource policy for EventBridge, a role's trust policy for Comprehend).
 - `conditions`, `matching`: condition operators, action and ARN wildcards.
 - `identities`: role sessions from access keys, a role's policies, from moto's IAM and STS.
 - `organization`: the organization the local accounts belong to (aws:PrincipalOrgID).
@@ -12,6 +14,13 @@ the local cloud decides access.
 
 from __future__ import annotations
 
-from local_cloud.iam.evaluator import Decision, Principal, Request, evaluate, parse
+from local_cloud.iam.evaluator import (
+    Decision,
+    Principal,
+    Request,
+    evaluate,
+    parse,
+    service_allowed,
+)
 
-__all__ = ["Decision", "Principal", "Request", "evaluate", "parse"]
+__all__ = ["Decision", "Principal", "Request", "evaluate", "parse", "service_allowed"]

@@ -124,6 +124,28 @@ def _applies(statement: dict[str, Any], request: Request, context: Context,
             and conditions_hold(statement.get("Condition"), context))
 
 
+def names_service(principal_element: Any, service: str) -> bool:
+    """Whether a resource policy's Principal names the AWS service (`events.amazonaws.com`)
+    or everyone."""
+    if principal_element == "*":
+        return True
+    services = (as_list(principal_element.get("Service")) if isinstance(principal_element, dict)
+                else [])
+    return service in map(str, services)
+
+
+def service_allowed(policies: list[Policy | None], service: str, request: Request) -> bool:
+    """Whether resource policies (a logs resource policy, a role's trust policy) let an AWS
+    service principal make `request`: a statement naming the service allows it and none
+    denies it (an explicit Deny wins). A service has no identity policies of ours."""
+    context = {k.lower(): v for k, v in request.context.items()}
+    applying = [s for p in policies for s in statements(p)
+                if names_service(s.get("Principal"), service) and _applies(s, request, context,
+                                                                           True)]
+    return (not any(s.get("Effect") == "Deny" for s in applying)
+            and any(s.get("Effect") == "Allow" for s in applying))
+
+
 @dataclass(frozen=True)
 class _Side:
     denied: bool

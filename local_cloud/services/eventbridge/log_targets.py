@@ -14,9 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from local_cloud.iam.conditions import Context, as_list, conditions_hold
-from local_cloud.iam.evaluator import parse, statements
-from local_cloud.iam.matching import action_matches, arn_like
+from local_cloud.iam import Request, parse, service_allowed
 
 EVENTBRIDGE = "events.amazonaws.com"
 WRITE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -36,34 +34,13 @@ def group_name(resource: str) -> str:
     return name[:-2] if name.endswith(":*") else name
 
 
-def _names_eventbridge(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
-    return EVENTBRIDGE in map(str, services)
-
-
-def _applies(statement: dict[str, Any], action: str, resource: str, context: Context) -> bool:
-    if not _names_eventbridge(statement.get("Principal")):
-        return False
-    if not any(action_matches(action, str(a)) for a in as_list(statement.get("Action"))):
-        return False
-    return (any(arn_like(resource, str(r)) for r in as_list(statement.get("Resource", "*")))
-            and conditions_hold(statement.get("Condition"), context))
-
-
 def eventbridge_may_write(policies: list[str], stream_arn: str, rule_arn: str) -> bool:
     """Whether the account's logs resource policies allow EventBridge both write actions on
     the stream for this rule (an explicit Deny wins)."""
-    parsed = [s for document in policies for s in statements(parse(document))]
-    context: Context = {"aws:sourcearn": rule_arn, "aws:sourceaccount": rule_arn.split(":")[4]}
-    for action in WRITE_ACTIONS:
-        applying = [s for s in parsed if _applies(s, action, stream_arn, context)]
-        if any(s.get("Effect") == "Deny" for s in applying):
-            return False
-        if not any(s.get("Effect") == "Allow" for s in applying):
-            return False
-    return True
+    parsed = [parse(document) for document in policies]
+    context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": rule_arn.split(":")[4]}
+    return all(service_allowed(parsed, EVENTBRIDGE, Request(action, stream_arn, context))
+               for action in WRITE_ACTIONS)
 
 
 def write_event(account: str, region: str, resource: str, payload: Any, rule_arn: str) -> None:

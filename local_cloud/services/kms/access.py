@@ -10,12 +10,8 @@ rule differs from other services (there, IAM policies alone do not suffice).
 
 from __future__ import annotations
 
-from typing import Any
-
-from local_cloud.iam import Principal, Request, evaluate, parse
-from local_cloud.iam.conditions import as_list, conditions_hold
+from local_cloud.iam import Principal, Request, evaluate, parse, service_allowed
 from local_cloud.iam.identities import role_policies
-from local_cloud.iam.matching import action_matches
 from local_cloud.services.kms.keys import Key
 
 # An account no principal belongs to: asking the evaluator as if the key were in another
@@ -38,21 +34,5 @@ def may_use(principal: Principal, key: Key, action: str, context: dict[str, str]
 def trusts_service(role_trust_policy: str | None, service: str, context: dict[str, str]) -> bool:
     """Whether the trust policy lets `service` (e.g. comprehend.amazonaws.com) call
     sts:AssumeRole with `context` (aws:SourceAccount, aws:SourceArn); an explicit Deny wins."""
-    lowered = {k.lower(): v for k, v in context.items()}
-    allowed = False
-    for statement in as_list((parse(role_trust_policy) or {}).get("Statement")):
-        if not isinstance(statement, dict):
-            continue
-        principal: Any = statement.get("Principal")
-        services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
-        if principal != "*" and service not in services:
-            continue
-        if not any(action_matches("sts:AssumeRole", str(a))
-                   for a in as_list(statement.get("Action"))):
-            continue
-        if not conditions_hold(statement.get("Condition"), lowered):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        allowed = allowed or statement.get("Effect") == "Allow"
-    return allowed
+    return service_allowed([parse(role_trust_policy)], service,
+                           Request("sts:AssumeRole", "*", context))
