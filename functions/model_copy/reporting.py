@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from model_copy.contract import EVENT_SOURCE, DetailType, ImportOutcome
-from model_copy.retry import backoff_delays, call_with_retries
+from model_copy.retry import BACKOFF_BASE_S, BACKOFF_CAP_S, backoff_delays, call_with_retries
 
 # PutEventsResultEntry.ErrorCode values EventBridge documents as retryable; every other
 # failed entry (AccessDeniedException: the source's bus policy refuses us) is final.
@@ -32,7 +32,7 @@ def put_outcome(events: EventPuts, bus: str, detail_type: DetailType, outcome: I
     with jittered backoff while EventBridge fails the entry with a retryable code."""
     entry = {"EventBusName": bus, "Source": EVENT_SOURCE, "DetailType": str(detail_type),
              "Detail": outcome.model_dump_json(), "Resources": [outcome.sourceModelArn]}
-    delays = backoff_delays(ENTRY_ATTEMPTS, base=0.2, cap=5.0)
+    delays = backoff_delays(ENTRY_ATTEMPTS, base=BACKOFF_BASE_S, cap=BACKOFF_CAP_S)
     for attempt in range(ENTRY_ATTEMPTS + 1):
         response = call_with_retries(lambda: events.put_events(Entries=[entry]))
         if not response.get("FailedEntryCount"):

@@ -18,6 +18,10 @@ THROTTLING_CODES = frozenset({
 })
 TRANSIENT_CODES = frozenset({"InternalServerException", "ServiceUnavailable",
                              "InternalFailure", "RequestTimeout"})
+# call_with_retries' defaults: extra attempts, and the backoff's base and cap in seconds.
+RETRY_ATTEMPTS = 8
+BACKOFF_BASE_S = 0.2
+BACKOFF_CAP_S = 5.0
 
 
 def error_code(error: BaseException) -> str:
@@ -44,8 +48,9 @@ def backoff_delays(attempts: int, base: float, cap: float,
     return [backoff_delay(n, base, cap, rng) for n in range(attempts)]
 
 
-def call_with_retries(call: Callable[[], T], *, attempts: int = 8, base: float = 0.2,
-                      cap: float = 5.0, retryable: Callable[[BaseException], bool] = is_retryable,
+def call_with_retries(call: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS,
+                      base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S,
+                      retryable: Callable[[BaseException], bool] = is_retryable,
                       sleep: Callable[[float], None] = time.sleep,
                       on_retry: Callable[[BaseException, int], None] | None = None) -> T:
     """Call; on a retryable error wait and call again, at most `attempts` extra times."""

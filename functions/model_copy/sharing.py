@@ -17,7 +17,15 @@ from botocore.exceptions import ClientError
 
 from model_copy import policy
 from model_copy.errors import ShareFailed
-from model_copy.retry import backoff_delay, call_with_retries, error_code, is_retryable
+from model_copy.retry import (
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
+    RETRY_ATTEMPTS,
+    backoff_delay,
+    call_with_retries,
+    error_code,
+    is_retryable,
+)
 
 T = TypeVar("T")
 
@@ -88,7 +96,7 @@ class _Budget:
             self._sleep(seconds)
 
         self.check(doing)
-        return call_with_retries(call, sleep=sleep, attempts=8 if retried else 0)
+        return call_with_retries(call, sleep=sleep, attempts=RETRY_ATTEMPTS if retried else 0)
 
 
 @dataclass(frozen=True)
@@ -178,7 +186,7 @@ def _update(comprehend: PolicyComprehend, arn: str, account: str, merge: Any, bu
             new_revision = _write(comprehend, arn, updated, read.revision, budget)
         except ClientError as error:
             if read.revision is None and is_retryable(error):
-                budget.pause(backoff_delay(attempt, 0.2, 5.0))
+                budget.pause(backoff_delay(attempt, BACKOFF_BASE_S, BACKOFF_CAP_S))
                 continue  # a refused create: read again, someone may have created meanwhile
             if (error_code(error) in REVISION_CONFLICT_CODES and not is_retryable(error)
                     and _read_policy(comprehend, arn, budget).revision != read.revision):
